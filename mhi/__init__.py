@@ -1,0 +1,1 @@
+"""MHI Hub: coordination platform for Midlands Health Innovation."""

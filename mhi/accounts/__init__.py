@@ -1,0 +1,1 @@
+"""Accounts, roles per organisation, invitations and personal API tokens."""

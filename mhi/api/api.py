@@ -1,0 +1,30 @@
+"""The NinjaAPI instance: /api/v1/..., OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from mhi.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="MHI Hub API",
+    version="1.0.0",
+    description=(
+        "The MHI Hub directory and account operations. Authenticate with a personal token "
+        "(`Authorization: Bearer mhi_...`, created at /accounts/tokens/) or a signed-in session. "
+        'Every error has the shape `{"error": {"status", "code", "message", "fields"}}`.'
+    ),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api-1.0.0",
+)
+install_error_handlers(api)
+
+
+def _mount_routers() -> None:
+    from mhi.accounts.api import router as accounts_router
+    from mhi.directory.api import router as directory_router
+
+    api.add_router("/v1/", directory_router)
+    api.add_router("/v1/", accounts_router)
+
+
+_mount_routers()

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: audit trail, identifier validators, import framework, UI helpers."""

@@ -1,0 +1,1 @@
+"""The partnership's directory: organisations, people, affiliations, the partnership and its leads."""

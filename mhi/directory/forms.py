@@ -1,0 +1,33 @@
+from django import forms
+
+from mhi.core.forms import GovukModelForm, GovukPlainForm
+from mhi.directory.models import Organisation, Person
+
+
+class OrganisationFilterForm(GovukPlainForm):
+    q = forms.CharField(label="Search", required=False, help_text="Name, town, ODS code, UKPRN or theme")
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind"), *Organisation.Kind.choices])
+    region = forms.ChoiceField(
+        label="Region", required=False, choices=[("", "Any region"), *Organisation.Region.choices]
+    )
+    icb = forms.ChoiceField(label="Integrated care board", required=False)
+
+    def __init__(self, *args, icbs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["icb"].choices = [("", "Any ICB")] + [(i.ods_code, i.name) for i in icbs]
+
+
+class PeopleFilterForm(GovukPlainForm):
+    q = forms.CharField(label="Search", required=False, help_text="Name, department, job title or ORCID iD")
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Anyone"), *Person.Kind.choices])
+
+
+class PersonProfileForm(GovukModelForm):
+    class Meta:
+        model = Person
+        fields = ["title", "given_name", "family_name", "kind", "orcid", "email", "biography", "public_profile_consent"]
+        labels = {"public_profile_consent": "Show my profile publicly"}
+        help_texts = {
+            "orcid": "16 digits in groups of four, for example 0000-0002-1825-0097",
+            "public_profile_consent": "Without this, only signed-in MHI colleagues who manage your institution can see your profile. Your email address is never shown publicly.",
+        }
