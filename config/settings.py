@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "mhi.core",

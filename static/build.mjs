@@ -25,9 +25,12 @@ writeFileSync(join(dist, "css", "mhi.css"), css.css);
 cpSync(join(nm, "govuk-frontend", "dist", "govuk", "assets", "images"), join(dist, "govuk", "images"), {
   recursive: true,
 });
-cpSync(join(nm, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"), join(dist, "js", "govuk-frontend.min.js"));
+for (const name of ["govuk-frontend.min.js", "govuk-frontend.min.js.map"]) {
+  cpSync(join(nm, "govuk-frontend", "dist", "govuk", name), join(dist, "js", name));
+}
 cpSync(join(nm, "htmx.org", "dist", "htmx.min.js"), join(dist, "js", "htmx.min.js"));
 cpSync(join(nm, "leaflet", "dist", "leaflet.js"), join(dist, "js", "leaflet.js"));
+cpSync(join(nm, "leaflet", "dist", "leaflet.js.map"), join(dist, "js", "leaflet.js.map"));
 cpSync(join(nm, "leaflet", "dist", "leaflet.css"), join(dist, "css", "leaflet.css"));
 cpSync(join(nm, "leaflet", "dist", "images"), join(dist, "css", "images"), { recursive: true });
 cpSync(join(root, "static", "src", "js"), join(dist, "js"), { recursive: true });

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from mhi.accounts import selectors, services
 from mhi.api.auth import REQUIRED_AUTH
@@ -88,7 +89,7 @@ def tokens_list(request):
 def token_create(request, payload: TokenCreateIn):
     token, raw = services.api_token_create(user=request.user, name=payload.name)
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke one of your tokens")
@@ -119,7 +120,7 @@ def invitation_create(request, payload: InvitationIn):
     invitation, _ = services.invitation_create(
         inviter=request.user, email=payload.email, role=payload.role, organisation=organisation
     )
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.delete("/invitations/{invitation_id}", response=InvitationOut, summary="Revoke a pending invitation")

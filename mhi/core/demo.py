@@ -1,0 +1,284 @@
+"""Demo data for `mhi demo`: fictional people (their pages say so) at the real partnership's
+organisations, and one demo account per role. Idempotent: running it again changes nothing."""
+
+import time
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.db import transaction
+from django.utils.text import slugify
+
+from mhi.accounts.models import Membership, Role, User
+from mhi.accounts.services import membership_grant
+from mhi.directory.models import Affiliation, Organisation, Person
+
+DEMO_DOMAIN = "demo.example.org"
+DEMO_PASSWORD = "mhi-demo-password"
+SOURCE = "mhi demo"
+
+# (given, family, title, kind, organisation reference key, department, job title, public profile?)
+DEMO_PEOPLE = [
+    ("Amara", "Okafor", "Dr", "academic", "university:10007759", "School of Optometry", "Senior Lecturer", True),
+    (
+        "Tomasz",
+        "Wilk",
+        "Prof",
+        "academic",
+        "university:10007759",
+        "Aston Pharmacy School",
+        "Professor of Pharmaceutics",
+        True,
+    ),
+    (
+        "Helen",
+        "Marsh",
+        "Dr",
+        "academic",
+        "university:10006840",
+        "Institute of Immunology and Immunotherapy",
+        "Reader",
+        True,
+    ),
+    (
+        "Rajesh",
+        "Nair",
+        "Prof",
+        "academic",
+        "university:10006840",
+        "Institute of Cancer and Genomic Sciences",
+        "Professor of Oncology",
+        True,
+    ),
+    (
+        "Sophie",
+        "Allen",
+        "Dr",
+        "academic",
+        "university:10006840",
+        "Institute of Inflammation and Ageing",
+        "Research Fellow",
+        False,
+    ),
+    (
+        "Gareth",
+        "Pryce",
+        "Prof",
+        "academic",
+        "university:10007767",
+        "School of Medicine",
+        "Professor of Primary Care",
+        True,
+    ),
+    (
+        "Lucy",
+        "Fenwick",
+        "Dr",
+        "academic",
+        "university:10007767",
+        "School of Pharmacy and Bioengineering",
+        "Lecturer",
+        False,
+    ),
+    (
+        "Imran",
+        "Siddiqui",
+        "Prof",
+        "academic",
+        "university:10007796",
+        "Department of Cardiovascular Sciences",
+        "Professor of Cardiology",
+        True,
+    ),
+    (
+        "Claire",
+        "Dobson",
+        "Dr",
+        "academic",
+        "university:10007796",
+        "Diabetes Research Centre",
+        "Associate Professor",
+        True,
+    ),
+    (
+        "Owen",
+        "Hughes",
+        "Dr",
+        "academic",
+        "university:10004113",
+        "School of Sport, Exercise and Health Sciences",
+        "Senior Lecturer",
+        True,
+    ),
+    (
+        "Priya",
+        "Kaur",
+        "Prof",
+        "academic",
+        "university:10004113",
+        "Wolfson School of Engineering",
+        "Professor of Medical Devices",
+        True,
+    ),
+    (
+        "Daniel",
+        "Mercer",
+        "Dr",
+        "academic",
+        "university:10007154",
+        "School of Medicine, Gastroenterology",
+        "Clinical Associate Professor",
+        True,
+    ),
+    ("Femi", "Adeyemi", "Dr", "academic", "university:10007154", "Hearing Sciences", "Research Fellow", False),
+    (
+        "Rachel",
+        "Stone",
+        "Prof",
+        "academic",
+        "university:10007163",
+        "Warwick Medical School",
+        "Professor of Health Sciences",
+        True,
+    ),
+    ("Josiah", "Carberry", "Dr", "academic", "university:10007163", "Warwick Medical School", "Honorary Fellow", True),
+    ("Naomi", "Clarke", "Dr", "clinician", "trust:RRK", "Liver Unit", "Consultant Hepatologist", True),
+    ("Marcus", "Bell", "Mr", "clinician", "trust:RRK", "Trauma and Orthopaedics", "Consultant Surgeon", False),
+    ("Aisha", "Rahman", "Dr", "clinician", "trust:RWE", "Respiratory Medicine", "Consultant Physician", True),
+    ("Peter", "Lowe", "Dr", "clinician", "trust:RX1", "Audiology", "Clinical Scientist", True),
+    ("Gemma", "Price", "Ms", "nhs_staff", "trust:RX1", "Research and Innovation", "Research Delivery Manager", True),
+    ("Victor", "Osei", "Dr", "clinician", "trust:RJE", "Stroke Medicine", "Consultant Stroke Physician", True),
+    ("Hannah", "Reid", "Ms", "nhs_staff", "trust:RRK", "Research and Development", "R&D Manager", False),
+    (
+        "Liam",
+        "Gallagher",
+        "Mr",
+        "industry",
+        "demo:midlands-medtech",
+        "Product Development",
+        "Head of Clinical Affairs",
+        True,
+    ),
+    ("Yasmin", "Haddad", "Dr", "industry", "demo:midlands-medtech", "Data Science", "Principal Data Scientist", True),
+]
+
+# Josiah Carberry is ORCID's own fictional test person; his iD is safe to show.
+DEMO_ORCIDS = {("Josiah", "Carberry"): "0000-0002-1825-0097"}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    organisation_key: str | None
+    person: tuple[str, str] | None
+    description: str
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.INSTITUTION_ADMIN)
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(f"coordinator@{DEMO_DOMAIN}", Role.COORDINATOR, None, None, "MHI coordinator (partnership-wide)"),
+    DemoAccount(
+        f"admin.aston@{DEMO_DOMAIN}", Role.INSTITUTION_ADMIN, "university:10007759", None, "Institution admin, Aston"
+    ),
+    DemoAccount(
+        f"lead.leicester@{DEMO_DOMAIN}",
+        Role.INSTITUTION_LEAD,
+        "university:10007796",
+        None,
+        "Institution lead, Leicester",
+    ),
+    DemoAccount(
+        f"researcher.nottingham@{DEMO_DOMAIN}",
+        Role.RESEARCHER,
+        "university:10007154",
+        ("Daniel", "Mercer"),
+        "Researcher, Nottingham (Dr Daniel Mercer)",
+    ),
+    DemoAccount(f"rd.uhb@{DEMO_DOMAIN}", Role.NHS_RD, "trust:RRK", ("Hannah", "Reid"), "NHS R&D, UHB"),
+    DemoAccount(
+        f"partner@{DEMO_DOMAIN}", Role.EXTERNAL, "demo:midlands-medtech", ("Liam", "Gallagher"), "Industry partner"
+    ),
+]
+
+# Fixed demo secrets (base32) so `mhi demo-code` can print the current sign-in code.
+DEMO_TOTP_SECRETS = {
+    f"coordinator@{DEMO_DOMAIN}": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    f"admin.aston@{DEMO_DOMAIN}": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+}
+
+
+def _demo_company() -> Organisation:
+    org = Organisation.objects.filter(reference_key="demo:midlands-medtech").first()
+    if org is None:
+        org = Organisation.objects.create(
+            reference_key="demo:midlands-medtech",
+            slug="midlands-medtech-demo",
+            name="Midlands MedTech (fictional demo company)",
+            kind=Organisation.Kind.INDUSTRY,
+            town="Nottingham",
+            region=Organisation.Region.EAST_MIDLANDS,
+            description="A fictional company for the demo. It does not exist.",
+            source=SOURCE,
+        )
+    return org
+
+
+@transaction.atomic
+def demo_seed() -> dict:
+    """Create the demo people and accounts; returns counts of what was created."""
+    if not Organisation.objects.filter(reference_key="university:10007759").exists():
+        raise RuntimeError("Load the reference data first: mhi load-reference")
+    _demo_company()
+    orgs = {o.reference_key: o for o in Organisation.objects.filter(reference_key__isnull=False)}
+    created = {"people": 0, "accounts": 0}
+    for given, family, title, kind, org_key, department, job_title, public in DEMO_PEOPLE:
+        person, made = Person.objects.get_or_create(
+            slug=slugify(f"{given} {family}"),
+            defaults={
+                "given_name": given,
+                "family_name": family,
+                "title": title,
+                "kind": kind,
+                "is_fictional": True,
+                "public_profile_consent": public,
+                "orcid": DEMO_ORCIDS.get((given, family)),
+                "email": f"{given}.{family}@{DEMO_DOMAIN}".lower(),
+                "biography": f"{given} {family} is a fictional person created for the MHI Hub demo.",
+            },
+        )
+        created["people"] += made
+        Affiliation.objects.get_or_create(
+            person=person,
+            organisation=orgs[org_key],
+            department=department,
+            job_title=job_title,
+            defaults={"is_primary": True},
+        )
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            user = User.objects.create_user(email=account.email, password=DEMO_PASSWORD, full_name=account.description)
+            created["accounts"] += 1
+        EmailAddress.objects.get_or_create(user=user, email=account.email, defaults={"verified": True, "primary": True})
+        organisation = orgs[account.organisation_key] if account.organisation_key else None
+        if not Membership.objects.filter(user=user, role=account.role, organisation=organisation).exists():
+            membership_grant(actor=None, user=user, role=account.role, organisation=organisation, source=SOURCE)
+        if account.person:
+            Person.objects.filter(slug=slugify(" ".join(account.person)), user__isnull=True).update(user=user)
+        if account.needs_mfa and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRETS[account.email])
+    return created
+
+
+def demo_totp_code(email: str) -> str:
+    """The current sign-in code of a demo account with MFA (demo accounts only)."""
+    if email not in DEMO_TOTP_SECRETS:
+        raise ValueError(f"{email} is not a demo account with two-factor authentication.")
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRETS[email], counter))

@@ -1,0 +1,52 @@
+"""mhi demo: set up the embedded SQLite database with reference and demo data, then run the product
+(web server plus a task worker) and print where to go and how to sign in."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from mhi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Prepare demo data and run MHI Hub with a task worker (Ctrl-C stops both)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--no-serve", action="store_true", help="Only prepare the data; do not start the server")
+
+    def handle(self, *args, host, port, no_serve, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database ready: " + str(settings.DATABASES["default"]["NAME"]))
+        call_command("load_reference", stdout=self.stdout)
+        created = demo_seed()
+        self.stdout.write(f"Demo data ready ({created['people']} people and {created['accounts']} accounts created).")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self._print_logins(host, port)
+        if no_serve:
+            return
+        worker = subprocess.Popen([sys.executable, "-m", "mhi.cli", "worker"], env=os.environ.copy())  # noqa: S603
+        try:
+            call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)
+
+    def _print_logins(self, host, port):
+        out = self.stdout.write
+        out("")
+        out(self.style.SUCCESS(f"MHI Hub is starting at http://{host}:{port}/"))
+        out(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+        for account in DEMO_ACCOUNTS:
+            extra = ""
+            if account.email in DEMO_TOTP_SECRETS:
+                extra = f"  [two-factor: run `.venv/bin/mhi demo-code {account.email}` for the code]"
+            out(f"  {account.email:42} {account.description}{extra}")
+        out("Demo people are fictional; the reference data (universities, trusts, ICBs) is real.")
+        out("")

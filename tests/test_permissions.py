@@ -1,0 +1,195 @@
+"""Every URL pattern and every API operation, checked for every persona.
+
+Add a page or an API operation and this test fails until its expected access is written down here.
+Statuses: 200 ok, 302 redirect (to sign in, or after a POST), 403 forbidden, 404 hidden, 401 no credentials.
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from mhi.accounts.models import Invitation, token_hash
+from mhi.api.api import api
+from tests.personas import PERSONAS, client_for, world  # noqa: F401  (the world fixture)
+
+ALL_200 = dict.fromkeys(PERSONAS, 200)
+SIGNED_IN_200 = {**dict.fromkeys(PERSONAS, 200), "anonymous": 302}
+COORDINATOR_ONLY = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200}
+ADMINS = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200, "aston_admin": 200}
+
+
+def _invitation(world, email="new@aston.example.org"):
+    inv = Invitation.objects.create(
+        email=email,
+        role="researcher",
+        organisation=world.aston,
+        key_hash=token_hash("the-key"),
+        invited_by=world.users["aston_admin"],
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    return inv
+
+
+# name → (method, kwargs-builder, {persona: status})
+PAGES = {
+    "home": ("get", lambda w: {}, ALL_200),
+    "healthz": ("get", lambda w: {}, ALL_200),
+    "directory:organisations": ("get", lambda w: {}, ALL_200),
+    "directory:organisation": ("get", lambda w: {"slug": "aston"}, ALL_200),
+    "directory:organisation_history": ("get", lambda w: {"slug": "aston"}, COORDINATOR_ONLY),
+    "directory:people": ("get", lambda w: {}, ALL_200),
+    "directory:partnership": ("get", lambda w: {}, ALL_200),
+    "directory:map": ("get", lambda w: {}, ALL_200),
+    "directory:person": ("get", lambda w: {"slug": "public-person"}, ALL_200),
+    # A person without public consent, at Aston: coordinators and Aston's admin only.
+    "directory:person#hidden": (
+        "get",
+        lambda w: {"slug": "hidden-person"},
+        {**dict.fromkeys(PERSONAS, 404), "coordinator": 200, "aston_admin": 200},
+    ),
+    # The researcher's own profile: the researcher and coordinators may edit.
+    "directory:person_edit": (
+        "get",
+        lambda w: {"slug": "daniel-mercer"},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200, "researcher": 200},
+    ),
+    "accounts:tokens": ("get", lambda w: {}, SIGNED_IN_200),
+    # Revoking the researcher's token: only the researcher; for others it does not exist.
+    "accounts:token_revoke": (
+        "post",
+        lambda w: {"token_id": w.users["researcher"].api_tokens.get().pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "researcher": 302},
+    ),
+    "accounts:invitations": ("get", lambda w: {}, ADMINS),
+    "accounts:invitation_revoke": (
+        "post",
+        lambda w: {"invitation_id": _invitation(w).pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "coordinator": 302, "aston_admin": 302},
+    ),
+    # The invitation link: anyone may open it; a signed-in user with another email is refused.
+    "accounts:invitation_open": (
+        "get",
+        lambda w: _invitation(w) and {"key": "the-key"},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 200},
+    ),
+    "api-1.0.0:openapi-json": ("get", lambda w: {}, ALL_200),
+    "api-1.0.0:openapi-view": ("get", lambda w: {}, ALL_200),
+    # /api/ itself lists nothing: every persona gets the JSON 404.
+    "api-1.0.0:api-root": ("get", lambda w: {}, dict.fromkeys(PERSONAS, 404)),
+    "admin:index": ("get", lambda w: {}, {**dict.fromkeys(PERSONAS, 302), "coordinator": 200}),
+}
+
+# Third-party URL groups whose access is set by their package and tested in their own tests here:
+# allauth's account pages (test_accounts.py) and the Django admin's model pages (test_admin.py).
+THIRD_PARTY_PREFIXES = ("allauth.", "django.contrib.admin.")
+
+
+def _walk(resolver, namespace=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}" if entry.name else None, entry
+
+
+def test_every_url_pattern_has_an_access_rule():
+    names = {key.split("#")[0] for key in PAGES}
+    missing = []
+    for name, pattern in _walk(get_resolver()):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.startswith(THIRD_PARTY_PREFIXES) or (name or "").startswith("admin:"):
+            continue
+        if (name or "").startswith("api-1.0.0:") and str(pattern.pattern).startswith("v1/"):
+            continue  # API operations: test_every_api_operation_has_an_access_rule covers them
+        if name not in names:
+            missing.append(f"{name} ({pattern.pattern})")
+    assert missing == [], f"URL patterns with no access rule in PAGES: {missing}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("key", list(PAGES))
+def test_page_access(client, world, key, persona):
+    method, kwargs, expected = PAGES[key]
+    url = reverse(key.split("#")[0], kwargs=kwargs(world))
+    client = client_for(client, world, persona)
+    response = getattr(client, method)(url)
+    assert response.status_code == expected[persona], f"{persona} {method.upper()} {url}"
+    if expected[persona] == 302 and persona == "anonymous" and not key.startswith("admin:"):
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def _api_invitation(w):
+    return _invitation(w).pk
+
+
+# (method, path template) → (path kwargs builder, body, {persona: status})
+API_OPERATIONS = {
+    ("GET", "/api/v1/organisations"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/organisations/{slug}"): (lambda w: {"slug": "aston"}, None, ALL_200),
+    ("GET", "/api/v1/people"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/people/{slug}"): (
+        lambda w: {"slug": "hidden-person"},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "coordinator": 200, "aston_admin": 200},
+    ),
+    ("GET", "/api/v1/partnership"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/figures"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/me"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("GET", "/api/v1/tokens"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("POST", "/api/v1/tokens"): (lambda w: {}, {"name": "script"}, {**dict.fromkeys(PERSONAS, 201), "anonymous": 401}),
+    ("DELETE", "/api/v1/tokens/{token_id}"): (
+        lambda w: {"token_id": w.users["researcher"].api_tokens.get().pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "researcher": 200},
+    ),
+    ("GET", "/api/v1/invitations"): (
+        lambda w: {},
+        None,
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 200, "aston_admin": 200},
+    ),
+    ("POST", "/api/v1/invitations"): (
+        lambda w: {},
+        {"email": "someone@aston.example.org", "role": "researcher", "organisation": "aston"},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 201, "aston_admin": 201},
+    ),
+    ("DELETE", "/api/v1/invitations/{invitation_id}"): (
+        lambda w: {"invitation_id": _api_invitation(w)},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200, "aston_admin": 200},
+    ),
+}
+
+
+def test_every_api_operation_has_an_access_rule():
+    schema = api.get_openapi_schema()
+    operations = {
+        (method.upper(), "/api" + path if not path.startswith("/api") else path)
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    assert operations == set(API_OPERATIONS), (
+        f"missing rules: {sorted(operations - set(API_OPERATIONS))}; stale rules: {sorted(set(API_OPERATIONS) - operations)}"
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", list(API_OPERATIONS), ids=lambda op: f"{op[0]} {op[1]}")
+def test_api_access(client, world, operation, persona):
+    method, template = operation
+    kwargs, body, expected = API_OPERATIONS[operation]
+    path = template.format(**kwargs(world))
+    headers = {}
+    if persona != "anonymous":
+        headers["Authorization"] = f"Bearer {world.tokens[persona]}"
+    call = getattr(client, method.lower())
+    response = (
+        call(path, data=body, content_type="application/json", headers=headers) if body else call(path, headers=headers)
+    )
+    assert response.status_code == expected[persona], response.content
+    assert response["Content-Type"].startswith("application/json")
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
+        assert set(response.json()["error"]) == {"status", "code", "message", "fields"}
