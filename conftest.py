@@ -16,6 +16,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 _var_dir = None
 if not os.environ.get("MHI_VAR_DIR"):
     _var_dir = tempfile.mkdtemp(prefix="mhi-test-var-")
@@ -54,3 +56,11 @@ def _apply_test_settings() -> None:
 
 
 _apply_test_settings()
+
+
+@pytest.fixture
+def world(db):
+    """The permission personas and their organisations (tests/personas.py)."""
+    from tests.personas import build_world
+
+    return build_world()

@@ -11,7 +11,6 @@ Plus people: a public person at Aston, a private person at Aston ("hidden") and 
 
 from dataclasses import dataclass
 
-import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 
 from mhi.accounts.models import Role
@@ -45,8 +44,7 @@ def _user(role, org, *, mfa=False, email):
     return user
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
     aston = OrganisationFactory(name="Aston University", slug="aston", kind="university", ukprn="10007759")
     leicester = OrganisationFactory(name="University of Leicester", slug="leicester", kind="university")
     nottingham = OrganisationFactory(name="University of Nottingham", slug="nottingham", kind="university")
