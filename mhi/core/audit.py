@@ -18,9 +18,12 @@ def _plain(value):
 
 
 def audit_snapshot(instance: models.Model) -> dict:
-    """The instance's concrete field values (foreign keys as ids), JSON-ready."""
+    """The instance's concrete field values (foreign keys as ids), JSON-ready. Timestamps that the
+    database refreshes on every save are left out: they are when, not what."""
     data = {}
     for field in instance._meta.concrete_fields:
+        if getattr(field, "auto_now", False):
+            continue
         data[field.attname] = _plain(getattr(instance, field.attname))
     return data
 

@@ -10,23 +10,31 @@ _WIDGET_CLASSES = {
 }
 
 
+def _css_for(widget) -> str:
+    return next((c for t, c in _WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
+
+
 class GovukForm:
-    """Mix into a Form or ModelForm; call after fields exist (in __init__) via super()."""
+    """Mix into a Form or ModelForm before the Django class."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            css = next((c for t, c in _WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-            described = []
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + _css_for(widget)).strip()
             if field.help_text:
-                described.append(f"id_{self.add_prefix(name)}-hint")
-            if self.is_bound and name in self.errors:
-                widget.attrs["class"] += f" {css}--error"
-                described.append(f"id_{self.add_prefix(name)}-error")
-            if described:
-                widget.attrs["aria-describedby"] = " ".join(described)
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-hint"
+
+    def full_clean(self):
+        # Marked after validation, not in __init__, so subclasses can still set choices first.
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            widget.attrs["class"] += f" {_css_for(widget)}--error"
+            described = widget.attrs.get("aria-describedby", "")
+            widget.attrs["aria-describedby"] = f"{described} id_{self.add_prefix(name)}-error".strip()
 
 
 class GovukModelForm(GovukForm, forms.ModelForm):

@@ -1,6 +1,7 @@
 from django import forms
 
 from mhi.core.forms import GovukModelForm, GovukPlainForm
+from mhi.core.validators import orcid_normalise
 from mhi.directory.models import Organisation, Person
 
 
@@ -23,11 +24,22 @@ class PeopleFilterForm(GovukPlainForm):
 
 
 class PersonProfileForm(GovukModelForm):
+    # Wider than the stored iD so a pasted https://orcid.org/... URL is accepted and normalised.
+    orcid = forms.CharField(
+        label="ORCID iD",
+        max_length=60,
+        required=False,
+        help_text="16 digits in groups of four, for example 0000-0002-1825-0097",
+    )
+
     class Meta:
         model = Person
         fields = ["title", "given_name", "family_name", "kind", "orcid", "email", "biography", "public_profile_consent"]
         labels = {"public_profile_consent": "Show my profile publicly"}
         help_texts = {
-            "orcid": "16 digits in groups of four, for example 0000-0002-1825-0097",
             "public_profile_consent": "Without this, only signed-in MHI colleagues who manage your institution can see your profile. Your email address is never shown publicly.",
         }
+
+    def clean_orcid(self):
+        value = self.cleaned_data["orcid"].strip()
+        return orcid_normalise(value) if value else None

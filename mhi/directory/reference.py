@@ -379,8 +379,8 @@ def _validate(specs: list[OrgSpec], problems: ImportProblems) -> None:
     for spec in specs:
         candidate = Organisation(slug="x", **spec.fields)
         try:
-            candidate.clean()
             candidate.clean_fields(exclude=["slug", "icb"])
+            candidate.clean()
         except ValidationError as exc:
             if spec.row is not None:
                 columns = dict(COLUMNS)
