@@ -153,6 +153,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MHI Hub] "
 MHI_OPEN_SIGNUP = env_bool("MHI_OPEN_SIGNUP")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MHI Hub"
+# Accept the code from the 30-second step before or after, for phones whose clocks drift.
+MFA_TOTP_TOLERANCE = 1
 MHI_API_TOKEN_TTL_DAYS = int(os.environ.get("MHI_API_TOKEN_TTL_DAYS", "365"))
 
 # --- Email ------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(CoordinatorModelAdmin):
+class UserAdmin(AuditedModelAdmin):
     list_display = ["email", "full_name", "is_active", "last_login"]
     search_fields = ["email", "full_name"]
     list_filter = ["is_active"]

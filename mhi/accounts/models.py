@@ -125,7 +125,9 @@ class Invitation(models.Model):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     key_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

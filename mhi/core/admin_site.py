@@ -1,6 +1,7 @@
 """Django admin, open to MHI coordinators (who must have MFA, enforced by middleware)."""
 
 from django.contrib import admin
+from django.db import models
 
 from mhi.accounts.selectors import user_is_coordinator
 
@@ -19,6 +20,9 @@ admin_site = CoordinatorAdminSite(name="admin")
 
 class CoordinatorModelAdmin(admin.ModelAdmin):
     """Coordinators may do everything in the admin; nobody else gets in."""
+
+    # A typed "www.example.org" becomes https://, as Django 6 will do by default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_module_permission(self, request) -> bool:
         return user_is_coordinator(request.user)
@@ -52,3 +56,14 @@ class AuditedModelAdmin(CoordinatorModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (for example a user's roles) go through the audit trail too."""
+        from mhi.core.audit import audit_delete, audit_save
+
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audit_delete(instance=obj, actor=request.user, source="admin")
+        for obj in instances:
+            audit_save(instance=obj, actor=request.user, source="admin")
+        formset.save_m2m()

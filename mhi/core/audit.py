@@ -17,12 +17,16 @@ def _plain(value):
     return value
 
 
+# Never copied into the audit trail: a change is recorded as "changed", not with its value.
+SECRET_FIELDS = frozenset({"password", "key_hash"})
+
+
 def audit_snapshot(instance: models.Model) -> dict:
     """The instance's concrete field values (foreign keys as ids), JSON-ready. Timestamps that the
     database refreshes on every save are left out: they are when, not what."""
     data = {}
     for field in instance._meta.concrete_fields:
-        if getattr(field, "auto_now", False):
+        if getattr(field, "auto_now", False) or field.name in SECRET_FIELDS:
             continue
         data[field.attname] = _plain(getattr(instance, field.attname))
     return data

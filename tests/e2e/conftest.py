@@ -9,21 +9,17 @@ database is in memory and Django hands the test's own connection to the server t
 creates are visible to the pages it loads; live_server tests run in transactional_db mode (the tables are
 flushed after each test). The e2e tests run in the SQLite pass of `make test` only.
 
-Fixtures: `browser` (one per test process), `context` and `page` (fresh per test, base_url set to the
-live server so `page.goto("/")` works), `login` (login(page, user) signs the browser in through a session
-cookie, no password or MFA steps) and `axe_check` (axe_check(page) returns axe-core's WCAG 2.2 AA
-violations; format_violations() turns them into a readable assertion message).
+Fixtures: `browser` (started once for this package's tests, see playwright_instance), `context` and
+`page` (fresh per test, base_url set to the live server so `page.goto("/")` works), `login` (login(page,
+user) signs the browser in through a session cookie, no password or MFA steps) and `axe_check`
+(axe_check(page) returns axe-core's WCAG 2.2 AA violations; format_violations() turns them into a
+readable assertion message).
 """
 
 import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an asyncio loop on the main thread, which makes Django refuse ORM calls from
-# the test ("SynchronousOnlyOperation"). The tests never share a connection between loop and thread, so
-# this is safe here. Read by Django on every call, so setting it now is in time.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MHI_CHROMIUM", "/usr/bin/chromium")
@@ -39,6 +35,7 @@ CHROMIUM_ARGS = [
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BUILT_CSS = ROOT / "static" / "dist" / "css" / "mhi.css"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,17 +52,33 @@ def _missing(what: str) -> None:
     pytest.skip(what)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance():
+    """Playwright, running while the tests of this package run.
+
+    Playwright's sync API keeps an asyncio loop running on the main thread, and Django refuses ORM calls
+    while a loop runs ("SynchronousOnlyOperation") unless DJANGO_ALLOW_ASYNC_UNSAFE is set. These tests
+    never use a connection from async code, so the variable is set, but only while Playwright runs: the
+    package scope stops Playwright (and unsets the variable) before any test outside tests/e2e runs, so
+    other tests keep Django's protection and subprocesses they start (`mhi check --deploy`) do not see it.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("the playwright Python package is not installed: run `make setup`")
-    with sync_playwright() as p:
-        yield p
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as p:
+            yield p
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance):
     if not os.access(CHROMIUM, os.X_OK):
         _missing(f"no browser at {CHROMIUM}: install Debian's chromium package (`make test` does)")
