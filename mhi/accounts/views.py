@@ -14,22 +14,29 @@ from mhi.core.errors import DomainError
 from mhi.core.paging import page_of
 from mhi.directory.models import Organisation
 
+NEW_TOKEN_SESSION_KEY = "mhi_new_api_token"
+
 
 @login_required
 def tokens(request):
     form = TokenCreateForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         except DomainError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            form = TokenCreateForm()
+            # Shown once, on the page the browser is redirected to, so a reload does not make another token.
+            request.session[NEW_TOKEN_SESSION_KEY] = raw
+            return redirect("accounts:tokens")
     return render(
         request,
         "accounts/tokens.html",
-        {"form": form, "new_token": new_token, "tokens": selectors.api_tokens_of(user=request.user)},
+        {
+            "form": form,
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            "tokens": selectors.api_tokens_of(user=request.user),
+        },
     )
 
 

@@ -5,7 +5,7 @@ Anonymous callers are allowed through as AnonymousUser; each operation's selecto
 
 from django.contrib.auth.models import AnonymousUser
 from ninja.security import HttpBearer
-from ninja.security.session import SessionAuth
+from ninja.security.session import SessionAuth as NinjaSessionAuth
 
 from mhi.accounts.selectors import user_has_mfa, user_requires_mfa
 from mhi.accounts.services import api_token_authenticate
@@ -32,6 +32,16 @@ def anonymous(request):
         return None
     request.user = getattr(request, "user", None) or AnonymousUser()
     return request.user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The signed-in browser session, with Django's CSRF check on unsafe methods. A caller with no session
+    cookie at all is simply not signed in (401), not a CSRF failure."""
+
+    def _get_key(self, request):
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 token_auth = TokenAuth()

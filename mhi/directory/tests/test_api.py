@@ -137,3 +137,35 @@ def test_openapi_schema_and_docs_are_served(client, db):
     assert schema["info"]["title"] == "MHI Hub API"
     assert "/api/v1/organisations" in schema["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_method_the_path_does_not_allow_is_a_json_405(client, db):
+    response = client.delete("/api/v1/organisations")
+    assert response.status_code == 405
+    assert response.json() == {
+        "error": {"status": 405, "code": "method_not_allowed", "message": "DELETE is not allowed here.", "fields": {}}
+    }
+    assert response["Allow"] == "GET"
+
+
+def test_anonymous_post_without_a_session_is_401_not_a_csrf_failure(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_session_post_without_the_csrf_token_is_refused(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["researcher"])
+    response = client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"] == {
+        "status": 403,
+        "code": "forbidden",
+        "message": "CSRF check Failed",
+        "fields": {},
+    }
