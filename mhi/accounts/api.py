@@ -10,7 +10,7 @@ from ninja.responses import Status
 from mhi.accounts import selectors, services
 from mhi.api.auth import REQUIRED_AUTH
 from mhi.core.errors import DomainError
-from mhi.directory.models import Organisation
+from mhi.directory import selectors as directory_selectors
 
 router = Router(tags=["accounts"], auth=REQUIRED_AUTH)
 
@@ -114,7 +114,9 @@ def invitations_list(request):
 def invitation_create(request, payload: InvitationIn):
     organisation = None
     if payload.organisation:
-        organisation = Organisation.objects.filter(slug=payload.organisation).first()
+        organisation = (
+            directory_selectors.organisations_visible_to(user=request.user).filter(slug=payload.organisation).first()
+        )
         if organisation is None:
             raise DomainError(f"No organisation “{payload.organisation}”.", field="organisation")
     invitation, _ = services.invitation_create(

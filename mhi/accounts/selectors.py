@@ -68,3 +68,13 @@ def roles_user_may_grant(user) -> list[tuple[str, str]]:
     if user_admin_organisation_ids(user):
         return [(value, label) for value, label in Role.choices if value != Role.COORDINATOR]
     return []
+
+
+def organisations_user_may_invite_to(*, user):
+    """Coordinators invite to any organisation; institution admins to those they administer."""
+    from mhi.directory.models import Organisation
+
+    qs = Organisation.objects.order_by("name")
+    if user_is_coordinator(user):
+        return qs
+    return qs.filter(pk__in=user_admin_organisation_ids(user))

@@ -12,7 +12,6 @@ from mhi.accounts.adapter import SESSION_KEY
 from mhi.accounts.forms import InvitationForm, TokenCreateForm
 from mhi.core.errors import DomainError
 from mhi.core.paging import page_of
-from mhi.directory.models import Organisation
 
 NEW_TOKEN_SESSION_KEY = "mhi_new_api_token"
 
@@ -51,19 +50,12 @@ def token_revoke(request, token_id):
     return redirect("accounts:tokens")
 
 
-def _invitable_organisations(user):
-    qs = Organisation.objects.exclude(kind__in=[Organisation.Kind.ICB, Organisation.Kind.LOCAL_GOVERNMENT])
-    if selectors.user_is_coordinator(user):
-        return Organisation.objects.all()
-    return qs.filter(pk__in=selectors.user_admin_organisation_ids(user))
-
-
 @login_required
 def invitations(request):
     roles = selectors.roles_user_may_grant(request.user)
     if not roles:
         raise PermissionDenied
-    organisations = _invitable_organisations(request.user).order_by("name")
+    organisations = selectors.organisations_user_may_invite_to(user=request.user)
     form = InvitationForm(request.POST or None, roles=roles, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         org_id = form.cleaned_data["organisation"]
