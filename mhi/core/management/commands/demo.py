@@ -31,6 +31,8 @@ class Command(BaseCommand):
         self._print_logins(host, port)
         if no_serve:
             return
+        # Links in emails (invitations) point at this server.
+        settings.SITE_URL = os.environ["MHI_SITE_URL"] = f"http://{host}:{port}"
         worker = subprocess.Popen([sys.executable, "-m", "mhi.cli", "worker"], env=os.environ.copy())  # noqa: S603
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
