@@ -17,7 +17,7 @@ def test_filters_update_results_in_place_and_the_address(page, directory_data):
     page.fill("#id_q", "Black Country")
     page.locator("#results h2", has_text=re.compile(r"^1 organisation$")).wait_for()
     assert page.evaluate("() => window.notReloaded") is True  # the page itself was not reloaded
-    assert page.url.endswith("/directory/organisations/?q=Black+Country&kind=icb&region=&icb=")
+    assert page.url.endswith("/directory/organisations/?q=Black%20Country&kind=icb&region=&icb=")
     assert page.locator("#results a", has_text="NHS Black Country Integrated Care Board").count() == 1
     assert errors == []
 
