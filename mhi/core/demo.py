@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from mhi.accounts.models import Membership, Role, User
 from mhi.accounts.services import membership_grant
+from mhi.core.audit import audit_save
 from mhi.directory.models import Affiliation, Organisation, Person
 
 DEMO_DOMAIN = "demo.example.org"
@@ -216,15 +217,18 @@ DEMO_TOTP_SECRETS = {
 def _demo_company() -> Organisation:
     org = Organisation.objects.filter(reference_key="demo:midlands-medtech").first()
     if org is None:
-        org = Organisation.objects.create(
-            reference_key="demo:midlands-medtech",
-            slug="midlands-medtech-demo",
-            name="Midlands MedTech (fictional demo company)",
-            kind=Organisation.Kind.INDUSTRY,
-            town="Nottingham",
-            region=Organisation.Region.EAST_MIDLANDS,
-            description="A fictional company for the demo. It does not exist.",
+        org = Organisation(reference_key="demo:midlands-medtech", slug="midlands-medtech-demo")
+        audit_save(
+            instance=org,
             source=SOURCE,
+            fields={
+                "name": "Midlands MedTech (fictional demo company)",
+                "kind": Organisation.Kind.INDUSTRY,
+                "town": "Nottingham",
+                "region": Organisation.Region.EAST_MIDLANDS,
+                "description": "A fictional company for the demo. It does not exist.",
+                "source": SOURCE,
+            },
         )
     return org
 
@@ -238,28 +242,31 @@ def demo_seed() -> dict:
     orgs = {o.reference_key: o for o in Organisation.objects.filter(reference_key__isnull=False)}
     created = {"people": 0, "accounts": 0}
     for given, family, title, kind, org_key, department, job_title, public in DEMO_PEOPLE:
-        person, made = Person.objects.get_or_create(
-            slug=slugify(f"{given} {family}"),
-            defaults={
-                "given_name": given,
-                "family_name": family,
-                "title": title,
-                "kind": kind,
-                "is_fictional": True,
-                "public_profile_consent": public,
-                "orcid": DEMO_ORCIDS.get((given, family)),
-                "email": f"{given}.{family}@{DEMO_DOMAIN}".lower(),
-                "biography": f"{given} {family} is a fictional person created for the MHI Hub demo.",
-            },
-        )
-        created["people"] += made
-        Affiliation.objects.get_or_create(
-            person=person,
-            organisation=orgs[org_key],
-            department=department,
-            job_title=job_title,
-            defaults={"is_primary": True},
-        )
+        slug = slugify(f"{given} {family}")
+        person = Person.objects.filter(slug=slug).first()
+        if person is None:
+            person = Person(slug=slug)
+            audit_save(
+                instance=person,
+                source=SOURCE,
+                fields={
+                    "given_name": given,
+                    "family_name": family,
+                    "title": title,
+                    "kind": kind,
+                    "is_fictional": True,
+                    "public_profile_consent": public,
+                    "orcid": DEMO_ORCIDS.get((given, family)),
+                    "email": f"{given}.{family}@{DEMO_DOMAIN}".lower(),
+                    "biography": f"{given} {family} is a fictional person created for the MHI Hub demo.",
+                },
+            )
+            created["people"] += 1
+        if not Affiliation.objects.filter(person=person, organisation=orgs[org_key]).exists():
+            affiliation = Affiliation(
+                person=person, organisation=orgs[org_key], department=department, job_title=job_title, is_primary=True
+            )
+            audit_save(instance=affiliation, source=SOURCE)
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first()
         if user is None:
@@ -270,7 +277,9 @@ def demo_seed() -> dict:
         if not Membership.objects.filter(user=user, role=account.role, organisation=organisation).exists():
             membership_grant(actor=None, user=user, role=account.role, organisation=organisation, source=SOURCE)
         if account.person:
-            Person.objects.filter(slug=slugify(" ".join(account.person)), user__isnull=True).update(user=user)
+            person = Person.objects.filter(slug=slugify(" ".join(account.person)), user__isnull=True).first()
+            if person is not None:
+                audit_save(instance=person, source=SOURCE, fields={"user": user})
         if account.needs_mfa and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRETS[account.email])
     return created

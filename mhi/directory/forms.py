@@ -21,6 +21,11 @@ class OrganisationFilterForm(GovukPlainForm):
 class PeopleFilterForm(GovukPlainForm):
     q = forms.CharField(label="Search", required=False, help_text="Name, department, job title or ORCID iD")
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Anyone"), *Person.Kind.choices])
+    organisation = forms.ChoiceField(label="Organisation", required=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", "Any organisation")] + [(o.slug, o.name) for o in organisations]
 
 
 class PersonProfileForm(GovukModelForm):

@@ -86,6 +86,16 @@ def people_search(*, user, q: str = "", organisation: str = "", kind: str = "") 
     )
 
 
+def organisations_with_people(*, user) -> QuerySet[Organisation]:
+    """Organisations where someone the user may see is affiliated, for the people filter."""
+    return (
+        organisations_visible_to(user=user)
+        .filter(affiliations__person__in=people_visible_to(user=user))
+        .distinct()
+        .order_by("name")
+    )
+
+
 def person_get(*, user, slug: str) -> Person:
     return people_search(user=user).get(slug=slug)
 

@@ -44,7 +44,7 @@ def organisation(request, slug):
     context = {
         "org": org,
         "relations": selectors.organisation_relations(organisation=org),
-        "people": selectors.organisation_people(user=request.user, organisation=org)[:50],
+        "people": page_of(selectors.organisation_people(user=request.user, organisation=org), request, per_page=20),
         "can_see_history": user_is_coordinator(request.user),
     }
     return render(request, "directory/organisation.html", context)
@@ -63,9 +63,14 @@ def organisation_history(request, slug):
 
 
 def people(request):
-    form = PeopleFilterForm(request.GET or None)
+    form = PeopleFilterForm(request.GET or None, organisations=selectors.organisations_with_people(user=request.user))
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.people_search(user=request.user, q=filters.get("q", ""), kind=filters.get("kind", ""))
+    qs = selectors.people_search(
+        user=request.user,
+        q=filters.get("q", ""),
+        kind=filters.get("kind", ""),
+        organisation=filters.get("organisation", ""),
+    )
     context = {"form": form, "page_obj": page_of(qs, request), "querystring": querystring_without_page(request)}
     template = "directory/people.html"
     if request.htmx:

@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from mhi.accounts.models import Membership, User
 from mhi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PEOPLE, demo_seed, demo_totp_code
+from mhi.core.models import AuditEvent
 from mhi.directory.models import Person
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,6 +42,9 @@ def test_demo_prepares_data_and_prints_the_logins(db):
     coordinator = User.objects.get(email="coordinator@demo.example.org")
     assert coordinator.check_password(DEMO_PASSWORD)
     assert Membership.objects.get(user=coordinator).role == "coordinator"
+    # Every demo record went through the audit trail: 24 people, 24 affiliations, the company, 6 roles and
+    # 3 people linked to their accounts.
+    assert AuditEvent.objects.filter(source="mhi demo").count() == 24 + 24 + 1 + 6 + 3
 
 
 def test_demo_twice_changes_nothing(db):

@@ -158,3 +158,21 @@ def test_duplicate_orcid_is_impossible(client, world):
         {"given_name": "Daniel", "family_name": "Mercer", "kind": "academic", "orcid": "0000-0002-1825-0097"},
     )
     assert response.context["form"].errors["orcid"] == ["Person with this ORCID iD already exists."]
+
+
+def test_people_can_be_filtered_by_organisation(client, db):
+    here, there = OrganisationFactory(slug="here", name="Here"), OrganisationFactory(slug="there", name="There")
+    AffiliationFactory(organisation=here, person=PersonFactory(given_name="Ada"))
+    AffiliationFactory(organisation=there, person=PersonFactory(given_name="Bo"))
+    response = client.get(reverse("directory:people"), {"organisation": "there"})
+    assert [p.given_name for p in response.context["page_obj"].object_list] == ["Bo"]
+    assert [c[0] for c in response.context["form"].fields["organisation"].choices] == ["", "here", "there"]
+
+
+def test_organisation_page_links_to_all_its_people_when_there_are_many(client, db):
+    org = OrganisationFactory(slug="big", name="Big University")
+    for _ in range(21):
+        AffiliationFactory(organisation=org)
+    body = client.get(org.get_absolute_url()).content.decode()
+    assert 'href="/directory/people/?organisation=big"' in body
+    assert "See all 21 people at Big University" in body
