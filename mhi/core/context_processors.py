@@ -1,36 +1,36 @@
-"""Navigation shared by every page. Modules add their entry here as they arrive."""
+"""Navigation shared by every page. Each module adds its entry here as it arrives."""
 
 from django.urls import reverse
 
-from mhi.accounts.selectors import user_is_coordinator
+from mhi.accounts.selectors import roles_user_may_grant, user_is_coordinator
 
 
 def navigation(request):
+    # (label, url name, the url names under it that highlight the entry)
     items = [
-        ("Home", reverse("home"), "home"),
-        ("Organisations", reverse("directory:organisations"), "organisations"),
-        ("People", reverse("directory:people"), "people"),
-        ("Partnership", reverse("directory:partnership"), "partnership"),
-        ("Map", reverse("directory:map"), "map"),
+        ("Home", "home", {"home"}),
+        ("Organisations", "directory:organisations", {"organisation", "organisation_history"}),
+        ("People", "directory:people", {"person", "person_edit"}),
+        ("Partnership", "directory:partnership", set()),
+        ("Map", "directory:map", set()),
     ]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        items.append(("API tokens", reverse("accounts:tokens"), "tokens"))
-        if user_is_coordinator(user) or user_admin(user):
-            items.append(("Invitations", reverse("accounts:invitations"), "invitations"))
+        items.append(("API tokens", "accounts:tokens", set()))
+        if roles_user_may_grant(user):
+            items.append(("Invitations", "accounts:invitations", set()))
         if user_is_coordinator(user):
-            items.append(("Admin", reverse("admin:index"), "admin"))
+            items.append(("Admin", "admin:index", set()))
     match = getattr(request, "resolver_match", None)
-    current = match.url_name if match else ""
+    current = match.view_name if match else ""
+    namespace = current.rsplit(":", 1)[0] + ":" if ":" in current else ""
     return {
         "nav_items": [
-            {"label": label, "href": href, "active": key == current or (key != "home" and key in current)}
-            for label, href, key in items
+            {
+                "label": label,
+                "href": reverse(name),
+                "active": current == name or current in {namespace + n for n in under if namespace},
+            }
+            for label, name, under in items
         ]
     }
-
-
-def user_admin(user) -> bool:
-    from mhi.accounts.selectors import user_admin_organisation_ids
-
-    return bool(user_admin_organisation_ids(user))

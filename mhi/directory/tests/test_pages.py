@@ -176,3 +176,9 @@ def test_organisation_page_links_to_all_its_people_when_there_are_many(client, d
     body = client.get(org.get_absolute_url()).content.decode()
     assert 'href="/directory/people/?organisation=big"' in body
     assert "See all 21 people at Big University" in body
+
+
+def test_navigation_marks_the_section_of_a_detail_page(client, db):
+    org = OrganisationFactory(slug="x")
+    nav = client.get(org.get_absolute_url()).context["nav_items"]
+    assert [item["label"] for item in nav if item["active"]] == ["Organisations"]
