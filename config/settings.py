@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mhi.core",
     "mhi.accounts",
     "mhi.directory",
+    "mhi.expertise",
     "mhi.api",
 ]
 
