@@ -1,0 +1,168 @@
+"""The semantic index: one stored embedding per document, and a compact in-memory matrix per process.
+
+Documents are identified by (kind, object id). `index_documents` embeds only new or changed text (by the
+SHA-256 of the text) and raises the index version; each process holds a `LoadedIndex` of the works and
+reloads it when the version it loaded is no longer the current one.
+"""
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F
+
+from mhi.expertise.engine.embedding import MODEL_NAME
+from mhi.expertise.engine.lexical import LexicalIndex
+from mhi.expertise.models import Authorship, IndexedDocument, IndexState, Work
+
+BATCH = 256
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def index_version() -> int:
+    state = IndexState.objects.filter(name="semantic").values_list("version", flat=True).first()
+    return state or 0
+
+
+def _bump_version() -> None:
+    state, _ = IndexState.objects.get_or_create(name="semantic")
+    IndexState.objects.filter(pk=state.pk).update(version=F("version") + 1)
+
+
+@dataclass
+class IndexReport:
+    seen: int = 0
+    embedded: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def index_documents(
+    *,
+    kind: str,
+    documents: Iterable[tuple[int, str]],
+    embedder,
+    progress: Callable[[IndexReport], None] | None = None,
+    remove_missing: bool = False,
+) -> IndexReport:
+    """Embed (object_id, text) pairs of one kind whose text is new or changed since last time."""
+    report = IndexReport()
+    known = dict(IndexedDocument.objects.filter(kind=kind).values_list("object_id", "content_hash"))
+    seen: set[int] = set()
+    pending: list[tuple[int, str, str]] = []
+
+    def flush():
+        if not pending:
+            return
+        vectors = embedder.encode([text for _, text, _ in pending])
+        with transaction.atomic():
+            existing = {
+                d.object_id: d for d in IndexedDocument.objects.filter(kind=kind, object_id__in=[p[0] for p in pending])
+            }
+            new, changed = [], []
+            for (object_id, _, digest), vector in zip(pending, vectors, strict=True):
+                doc = existing.get(object_id) or IndexedDocument(kind=kind, object_id=object_id)
+                doc.content_hash, doc.model_name, doc.vector = digest, MODEL_NAME, vector.astype("<f4").tobytes()
+                (changed if doc.pk else new).append(doc)
+            IndexedDocument.objects.bulk_create(new)
+            IndexedDocument.objects.bulk_update(changed, ["content_hash", "model_name", "vector", "updated_at"])
+        report.embedded += len(pending)
+        pending.clear()
+        if progress:
+            progress(report)
+
+    for object_id, text in documents:
+        report.seen += 1
+        seen.add(object_id)
+        digest = text_hash(text)
+        if known.get(object_id) == digest:
+            report.unchanged += 1
+            continue
+        pending.append((object_id, text, digest))
+        if len(pending) >= BATCH:
+            flush()
+    flush()
+    if remove_missing:
+        gone = set(known) - seen
+        if gone:
+            report.removed = IndexedDocument.objects.filter(kind=kind, object_id__in=gone).delete()[0]
+    if report.embedded or report.removed:
+        _bump_version()
+    if progress:
+        progress(report)
+    return report
+
+
+def works_index(*, embedder, progress=None) -> IndexReport:
+    documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
+    return index_documents(kind="work", documents=documents, embedder=embedder, progress=progress, remove_missing=True)
+
+
+@dataclass
+class LoadedIndex:
+    """Everything a ranking needs, in arrays: one row per (work, matched author) pair."""
+
+    version: int
+    work_ids: np.ndarray  # work id of each row
+    person_ids: np.ndarray  # person id of each row
+    vectors: np.ndarray  # float32, one unit vector per row
+    lexical: LexicalIndex | None
+    lexical_rows: np.ndarray  # row of each indexed row in lexical.matrix
+    people: np.ndarray  # distinct person ids; owner index = position here
+    owner: np.ndarray  # owner index of each row
+    years: np.ndarray  # publication year of each row (0 when unknown)
+
+    @property
+    def size(self) -> int:
+        return int(self.work_ids.size)
+
+
+def _load() -> LoadedIndex:
+    version = index_version()
+    vectors_by_work = {
+        object_id: np.frombuffer(bytes(vector), dtype="<f4")
+        for object_id, vector in IndexedDocument.objects.filter(kind="work").values_list("object_id", "vector")
+    }
+    pairs = list(
+        Authorship.objects.filter(person__isnull=False, work_id__in=list(vectors_by_work))
+        .values_list("work_id", "person_id")
+        .distinct()
+        .order_by("work_id", "person_id")
+    )
+    work_ids = np.array([w for w, _ in pairs], dtype=np.int64)
+    person_ids = np.array([p for _, p in pairs], dtype=np.int64)
+    people, owner = np.unique(person_ids, return_inverse=True)
+    vectors = np.stack([vectors_by_work[w] for w in work_ids]) if pairs else np.zeros((0, 384), dtype=np.float32)
+    distinct_works = sorted(set(work_ids.tolist()))
+    rows = {
+        w: (t, a, y)
+        for w, t, a, y in Work.objects.filter(pk__in=distinct_works).values_list("id", "title", "abstract", "year")
+    }
+    lexical = LexicalIndex([f"{rows[w][0]}. {rows[w][1]}" for w in distinct_works]) if distinct_works else None
+    position = {w: i for i, w in enumerate(distinct_works)}
+    lexical_rows = np.array([position[w] for w in work_ids.tolist()], dtype=np.int64)
+    years = np.array([rows[w][2] or 0 for w in work_ids.tolist()], dtype=np.int32)
+    return LoadedIndex(
+        version, work_ids, person_ids, vectors, lexical, lexical_rows, people, owner.astype(np.int64), years
+    )
+
+
+_loaded: LoadedIndex | None = None
+_lock = threading.Lock()
+
+
+def loaded_index() -> LoadedIndex:
+    """This process's index, reloaded when another process (or a task) has changed it."""
+    global _loaded
+    version = index_version()
+    if _loaded is None or _loaded.version != version:
+        with _lock:
+            if _loaded is None or _loaded.version != version:
+                _loaded = _load()
+    return _loaded

@@ -1,0 +1,110 @@
+"""Reads of expertise, filtered by what the user may see: ranking people for a text, a person's works."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mhi.directory import selectors as directory_selectors
+from mhi.directory.models import Person
+from mhi.expertise.engine.embedding import MAX_QUERY_CHARS
+from mhi.expertise.engine.ranking import LEXICAL_WEIGHT, best_works, people_scores
+from mhi.expertise.index import loaded_index
+from mhi.expertise.models import Work
+
+
+class EmptyQuery(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExpertiseFilters:
+    organisation: str = ""  # organisation slug
+    organisation_kind: str = ""  # university, nhs_trust, industry, ...
+    partners_only: bool = False
+    person_kind: str = ""  # academic, clinician, nhs_staff, industry
+    active_years: int | None = None  # only works from the last N years count
+
+
+@dataclass
+class MatchedWork:
+    work: Work
+    similarity: float
+
+
+@dataclass
+class ExpertResult:
+    person: Person
+    score: float
+    works: list[MatchedWork] = field(default_factory=list)
+    shared_terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExpertRanking:
+    query: str
+    total: int
+    results: list[ExpertResult]
+    truncated: bool
+
+
+def _candidates(*, user, filters: ExpertiseFilters) -> QuerySet[Person]:
+    qs = directory_selectors.people_visible_to(user=user)
+    if filters.organisation:
+        qs = qs.filter(affiliations__organisation__slug=filters.organisation)
+    if filters.organisation_kind:
+        qs = qs.filter(affiliations__organisation__kind=filters.organisation_kind)
+    if filters.partners_only:
+        qs = qs.filter(affiliations__organisation__partnership__isnull=False)
+    if filters.person_kind:
+        qs = qs.filter(kind=filters.person_kind)
+    return qs
+
+
+def experts_for_text(
+    *, user, text: str, embedder, filters: ExpertiseFilters = ExpertiseFilters(), offset: int = 0, limit: int = 20
+) -> ExpertRanking:
+    """People ranked by how well their works match `text`, with why (best works, shared terms)."""
+    query = " ".join((text or "").split())
+    if not query:
+        raise EmptyQuery("Describe the expertise you are looking for: a few words, an abstract or a call's text.")
+    truncated = len(query) > MAX_QUERY_CHARS
+    query = query[:MAX_QUERY_CHARS]
+    index = loaded_index()
+    if index.size == 0:
+        return ExpertRanking(query, 0, [], truncated)
+    similarities = index.vectors @ embedder.encode_query(query)
+    query_terms = index.lexical.transform([query])
+    lexical = np.asarray((index.lexical.matrix @ query_terms.T).todense()).ravel()
+    similarities = similarities + LEXICAL_WEIGHT * lexical[index.lexical_rows]
+    rows = np.ones(index.size, dtype=bool)
+    if filters.active_years:
+        rows &= index.years >= timezone.localdate().year - filters.active_years + 1
+    scores = people_scores(np.where(rows, similarities, -np.inf)[rows], index.owner[rows], index.people.size)
+    allowed = set(_candidates(user=user, filters=filters).values_list("id", flat=True))
+    allowed_mask = np.isin(index.people, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+    scores = np.where(allowed_mask & np.isfinite(scores), scores, -np.inf)
+    order = np.argsort(-scores, kind="stable")
+    ranked = order[np.isfinite(scores[order])]
+    page = ranked[offset : offset + limit]
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=index.people[page].tolist()).prefetch_related(
+            "affiliations__organisation"
+        )
+    }
+    results = []
+    page_rows = {owner: np.flatnonzero(rows & (index.owner == owner)) for owner in page.tolist()}
+    work_ids = {int(index.work_ids[r]) for owner in page.tolist() for r in page_rows[owner]}
+    works = Work.objects.in_bulk(list(work_ids))
+    for owner in page.tolist():
+        matches = best_works(similarities, page_rows[owner], limit=3)
+        matched = [MatchedWork(works[int(index.work_ids[m.work_index])], m.similarity) for m in matches]
+        terms = index.lexical.shared_terms(query, " ".join(m.work.index_text for m in matched))
+        results.append(ExpertResult(people[int(index.people[owner])], float(scores[owner]), matched, terms))
+    return ExpertRanking(query, int(ranked.size), results, truncated)
+
+
+def works_of(*, user, person: Person) -> QuerySet[Work]:
+    return Work.objects.filter(authorships__person=person).distinct().order_by("-year", "title")
