@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("directory/", include("mhi.directory.urls")),
+    path("expertise/", include("mhi.expertise.urls")),
     path("accounts/", include("mhi.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

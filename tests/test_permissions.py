@@ -55,6 +55,8 @@ PAGES = {
         lambda w: {"slug": "daniel-mercer"},
         {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200, "researcher": 200},
     ),
+    "expertise:find": ("get", lambda w: {}, ALL_200),
+    "expertise:export": ("get", lambda w: {}, ALL_200),
     "accounts:tokens": ("get", lambda w: {}, SIGNED_IN_200),
     # Revoking the researcher's token: only the researcher; for others it does not exist.
     "accounts:token_revoke": (
@@ -137,6 +139,8 @@ API_OPERATIONS = {
     ),
     ("GET", "/api/v1/partnership"): (lambda w: {}, None, ALL_200),
     ("GET", "/api/v1/figures"): (lambda w: {}, None, ALL_200),
+    # Everyone may ask; each sees only the people they may see (tests in mhi/expertise/tests).
+    ("GET", "/api/v1/expertise/people"): (lambda w: {}, {"q": "asthma"}, ALL_200),
     ("GET", "/api/v1/me"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
     ("GET", "/api/v1/tokens"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
     ("POST", "/api/v1/tokens"): (lambda w: {}, {"name": "script"}, {**dict.fromkeys(PERSONAS, 201), "anonymous": 401}),

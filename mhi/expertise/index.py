@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from mhi.expertise.engine.embedding import MODEL_NAME
 from mhi.expertise.engine.lexical import LexicalIndex
@@ -26,13 +27,19 @@ def text_hash(text: str) -> str:
 
 
 def index_version() -> int:
-    state = IndexState.objects.filter(name="semantic").values_list("version", flat=True).first()
-    return state or 0
+    return index_stamp()[0]
+
+
+def index_stamp() -> tuple[int, object]:
+    """The version and when it was raised: together they tell a process its matrix is stale (the time
+    also tells apart two databases that reached the same version, as test databases do)."""
+    state = IndexState.objects.filter(name="semantic").values_list("version", "updated_at").first()
+    return state or (0, None)
 
 
 def _bump_version() -> None:
     state, _ = IndexState.objects.get_or_create(name="semantic")
-    IndexState.objects.filter(pk=state.pk).update(version=F("version") + 1)
+    IndexState.objects.filter(pk=state.pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
 @dataclass
@@ -108,7 +115,7 @@ def works_index(*, embedder, progress=None) -> IndexReport:
 class LoadedIndex:
     """Everything a ranking needs, in arrays: one row per (work, matched author) pair."""
 
-    version: int
+    version: tuple
     work_ids: np.ndarray  # work id of each row
     person_ids: np.ndarray  # person id of each row
     vectors: np.ndarray  # float32, one unit vector per row
@@ -124,7 +131,7 @@ class LoadedIndex:
 
 
 def _load() -> LoadedIndex:
-    version = index_version()
+    version = index_stamp()
     vectors_by_work = {
         object_id: np.frombuffer(bytes(vector), dtype="<f4")
         for object_id, vector in IndexedDocument.objects.filter(kind="work").values_list("object_id", "vector")
@@ -160,7 +167,7 @@ _lock = threading.Lock()
 def loaded_index() -> LoadedIndex:
     """This process's index, reloaded when another process (or a task) has changed it."""
     global _loaded
-    version = index_version()
+    version = index_stamp()
     if _loaded is None or _loaded.version != version:
         with _lock:
             if _loaded is None or _loaded.version != version:

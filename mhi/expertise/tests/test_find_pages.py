@@ -1,0 +1,62 @@
+import csv
+import io
+
+from django.urls import reverse
+
+
+def test_find_page_without_a_query_invites_one(client, db):
+    response = client.get(reverse("expertise:find"))
+    assert response.status_code == 200
+    assert "Describe what you need" in response.content.decode()
+
+
+def test_find_page_ranks_people_and_explains(client, indexed):
+    response = client.get(reverse("expertise:find"), {"q": "asthma inhalers"})
+    ranking = response.context["ranking"]
+    assert [r.person.slug for r in ranking.results] == ["chest", "bones"]
+    body = response.content.decode()
+    assert "Inhaled corticosteroids and exacerbations in adults with asthma" in body
+    assert "Shared terms: asthma" in body
+
+
+def test_empty_query_gets_a_helpful_message(client, indexed):
+    response = client.get(reverse("expertise:find"), {"q": "  "})
+    assert response.context["form"].errors["q"] == [
+        "Describe the expertise you are looking for: a few words, an abstract or a call's text."
+    ]
+
+
+def test_htmx_gets_the_results_fragment(client, indexed):
+    response = client.get(reverse("expertise:find"), {"q": "knee"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body
+    assert body.strip().startswith('<div id="results"')
+
+
+def test_results_download_as_csv(client, indexed):
+    response = client.get(reverse("expertise:export"), {"q": "hip fracture"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["rank", "name", "organisations", "score", "best matching work", "similarity", "shared terms"]
+    assert rows[1][4] == "Cemented versus uncemented hemiarthroplasty for hip fracture"
+    assert len(rows) == 3
+
+
+def test_api_ranks_people_for_a_text(client, indexed):
+    body = client.get("/api/v1/expertise/people", {"q": "COPD pulmonary rehabilitation", "limit": 1}).json()
+    assert body["count"] == 2
+    assert [item["person"] for item in body["items"]] == ["chest"]
+    assert body["items"][0]["works"][0]["title"] == "Pulmonary rehabilitation after hospital admission for COPD"
+
+
+def test_api_refuses_an_empty_query_in_the_one_error_format(client, indexed):
+    response = client.get("/api/v1/expertise/people", {"q": " "})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "q": ["Describe the expertise you are looking for: a few words, an abstract or a call's text."]
+    }
+
+
+def test_api_with_unicode_query(client, indexed):
+    response = client.get("/api/v1/expertise/people", {"q": "asthme – corticoïdes inhalés 喘息"})
+    assert response.status_code == 200

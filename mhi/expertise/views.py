@@ -1,0 +1,76 @@
+"""Find expertise: people ranked for a text, with why; the same results as CSV."""
+
+import csv
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from mhi.core.paging import querystring_without_page
+from mhi.expertise.engine.embedding import embedder
+from mhi.expertise.forms import ExpertiseSearchForm
+from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text
+
+PAGE_SIZE = 10
+
+
+def _search(request, *, offset, limit):
+    form = ExpertiseSearchForm(request.GET or None)
+    ranking, error = None, None
+    if form.is_bound and form.is_valid() and "q" in request.GET:
+        data = form.cleaned_data
+        filters = ExpertiseFilters(
+            organisation_kind=data["organisation_kind"],
+            person_kind=data["person_kind"],
+            partners_only=data["partners_only"],
+            active_years=data["active_years"],
+        )
+        try:
+            ranking = experts_for_text(
+                user=request.user, text=data["q"], embedder=embedder(), filters=filters, offset=offset, limit=limit
+            )
+        except EmptyQuery as exc:
+            error = str(exc)
+            form.add_error("q", error)
+    return form, ranking
+
+
+def find(request):
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    form, ranking = _search(request, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = -(-ranking.total // PAGE_SIZE) if ranking else 0
+    context = {
+        "form": form,
+        "ranking": ranking,
+        "page": page,
+        "pages": pages,
+        "first_rank": (page - 1) * PAGE_SIZE + 1,
+        "querystring": querystring_without_page(request),
+    }
+    template = "expertise/find.html#results" if request.htmx else "expertise/find.html"
+    return render(request, template, context)
+
+
+def export_csv(request):
+    form, ranking = _search(request, offset=0, limit=500)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mhi-expertise.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["rank", "name", "organisations", "score", "best matching work", "similarity", "shared terms"])
+    for rank, result in enumerate(ranking.results if ranking else [], start=1):
+        organisations = "; ".join(a.organisation.name for a in result.person.affiliations.all())
+        best = result.works[0] if result.works else None
+        writer.writerow(
+            [
+                rank,
+                result.person.display_name,
+                organisations,
+                f"{result.score:.4f}",
+                best.work.title if best else "",
+                f"{best.similarity:.4f}" if best else "",
+                " ".join(result.shared_terms),
+            ]
+        )
+    return response
