@@ -15,7 +15,7 @@ class LexicalIndex:
             lowercase=True,
             strip_accents="unicode",
             stop_words="english",
-            sublinear_tf=True,
+            sublinear_tf=False,
             token_pattern=r"(?u)\b[^\W\d_][\w\-]{2,}\b",
             dtype=np.float32,
         )
