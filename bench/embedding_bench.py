@@ -81,11 +81,13 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     reference = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
     ours = Embedder()
-    reference.encode(texts[:16], normalize_embeddings=True)  # warm both up
+    reference.encode(texts[:16], normalize_embeddings=True, show_progress_bar=False)  # warm both up
     ours.encode(texts[:16])
 
     started = time.perf_counter()
-    ref_vectors = reference.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    ref_vectors = reference.encode(
+        texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     ref_seconds = time.perf_counter() - started
     started = time.perf_counter()
     our_vectors = ours.encode(texts)

@@ -105,7 +105,9 @@ class Grant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["funder", "reference"], name="grant_funder_reference_unique"),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="grant_dates_in_order",
             ),
         ]
