@@ -57,6 +57,12 @@ PAGES = {
     ),
     "expertise:find": ("get", lambda w: {}, ALL_200),
     "expertise:export": ("get", lambda w: {}, ALL_200),
+    "expertise:person": ("get", lambda w: {"slug": "public-person"}, ALL_200),
+    "expertise:person#hidden": (
+        "get",
+        lambda w: {"slug": "hidden-person"},
+        {**dict.fromkeys(PERSONAS, 404), "coordinator": 200, "aston_admin": 200},
+    ),
     "accounts:tokens": ("get", lambda w: {}, SIGNED_IN_200),
     # Revoking the researcher's token: only the researcher; for others it does not exist.
     "accounts:token_revoke": (

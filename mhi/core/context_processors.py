@@ -9,7 +9,7 @@ def navigation(request):
     # (label, url name, the url names under it that highlight the entry)
     items = [
         ("Home", "home", {"home"}),
-        ("Find expertise", "expertise:find", {"export"}),
+        ("Find expertise", "expertise:find", {"export", "person"}),
         ("Organisations", "directory:organisations", {"organisation", "organisation_history"}),
         ("People", "directory:people", {"person", "person_edit"}),
         ("Partnership", "directory:partnership", set()),

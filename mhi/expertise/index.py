@@ -9,6 +9,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from django.db import transaction
@@ -128,6 +129,20 @@ class LoadedIndex:
     @property
     def size(self) -> int:
         return int(self.work_ids.size)
+
+    @cached_property
+    def person_vectors(self) -> np.ndarray:
+        """Each person's profile: the normalised mean of their works' vectors (row = owner index)."""
+        sums = np.zeros((self.people.size, self.vectors.shape[1]), dtype=np.float32)
+        np.add.at(sums, self.owner, self.vectors)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return sums / np.where(norms == 0, 1, norms)
+
+    def owner_of(self, person_id: int) -> int | None:
+        position = int(np.searchsorted(self.people, person_id))
+        if position < self.people.size and self.people[position] == person_id:
+            return position
+        return None
 
 
 def _load() -> LoadedIndex:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -108,3 +109,67 @@ def experts_for_text(
 
 def works_of(*, user, person: Person) -> QuerySet[Work]:
     return Work.objects.filter(authorships__person=person).distinct().order_by("-year", "title")
+
+
+@dataclass
+class Colleague:
+    person: Person
+    similarity: float | None = None
+    shared_works: int = 0
+
+
+@dataclass
+class PersonExpertise:
+    person: Person
+    works: QuerySet[Work]
+    topics: list[tuple[str, int]]
+    coauthors: list[Colleague]
+    similar: list[Colleague]
+    potential_collaborators: list[Colleague]
+
+
+def _topics(works: QuerySet[Work], *, limit: int = 15) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for topics, mesh in works.values_list("topics", "mesh_terms"):
+        for term in {*(topics or []), *(mesh or [])}:
+            counts[term] = counts.get(term, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def person_expertise(*, user, person: Person, limit: int = 8) -> PersonExpertise:
+    """A profile's expertise: works, topics, co-authors, similar people and potential collaborators (strong
+    similarity, never co-authored, at none of the person's organisations), all among people the user may see."""
+    works = works_of(user=user, person=person)
+    visible = directory_selectors.people_visible_to(user=user)
+    shared = (
+        Person.objects.filter(pk__in=visible.values("pk"), authorships__work__authorships__person=person)
+        .exclude(pk=person.pk)
+        .annotate(n=models.Count("authorships__work", distinct=True))
+        .order_by("-n", "family_name")
+    )
+    coauthors = [Colleague(p, shared_works=p.n) for p in shared[:50]]
+    similar, collaborators = [], []
+    index = loaded_index()
+    owner = index.owner_of(person.pk)
+    if owner is not None:
+        sims = index.person_vectors @ index.person_vectors[owner]
+        sims[owner] = -np.inf
+        order = np.argsort(-sims)[:200]
+        candidates = {
+            p.pk: p for p in visible.filter(pk__in=index.people[order].tolist()).prefetch_related("affiliations")
+        }
+        own_orgs = set(person.affiliations.values_list("organisation_id", flat=True))
+        coauthor_ids = set(
+            Person.objects.filter(authorships__work__authorships__person=person).values_list("pk", flat=True)
+        )
+        for position in order.tolist():
+            other = candidates.get(int(index.people[position]))
+            if other is None:
+                continue
+            colleague = Colleague(other, similarity=float(sims[position]))
+            if len(similar) < limit:
+                similar.append(colleague)
+            other_orgs = {a.organisation_id for a in other.affiliations.all()}
+            if len(collaborators) < limit and other.pk not in coauthor_ids and not (own_orgs & other_orgs):
+                collaborators.append(colleague)
+    return PersonExpertise(person, works, _topics(works), coauthors, similar, collaborators)

@@ -7,4 +7,5 @@ app_name = "expertise"
 urlpatterns = [
     path("", views.find, name="find"),
     path("export.csv", views.export_csv, name="export"),
+    path("people/<slug:slug>/", views.person, name="person"),
 ]

@@ -2,13 +2,17 @@
 
 import csv
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+
+from mhi.core.paging import page_of
+from mhi.directory import selectors as directory_selectors
+from mhi.directory.models import Person
 
 from mhi.core.paging import querystring_without_page
 from mhi.expertise.engine.embedding import embedder
 from mhi.expertise.forms import ExpertiseSearchForm
-from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text
+from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text, person_expertise
 
 PAGE_SIZE = 10
 
@@ -74,3 +78,30 @@ def export_csv(request):
             ]
         )
     return response
+
+
+def person(request, slug):
+    try:
+        subject = directory_selectors.person_get(user=request.user, slug=slug)
+    except Person.DoesNotExist:
+        raise Http404("No such person") from None
+    expertise = person_expertise(user=request.user, person=subject)
+    network = {
+        "name": subject.display_name,
+        "coauthors": [
+            {
+                "slug": c.person.slug,
+                "name": c.person.display_name,
+                "url": c.person.get_absolute_url(),
+                "shared": c.shared_works,
+            }
+            for c in expertise.coauthors
+        ],
+    }
+    context = {
+        "person": subject,
+        "expertise": expertise,
+        "works": page_of(expertise.works, request, per_page=20),
+        "network": network,
+    }
+    return render(request, "expertise/person.html", context)

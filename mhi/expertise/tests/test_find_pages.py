@@ -60,3 +60,52 @@ def test_api_refuses_an_empty_query_in_the_one_error_format(client, indexed):
 def test_api_with_unicode_query(client, indexed):
     response = client.get("/api/v1/expertise/people", {"q": "asthme – corticoïdes inhalés 喘息"})
     assert response.status_code == 200
+
+
+def test_person_expertise_page_lists_works_topics_coauthors_and_similar_people(client, people, embedder):
+    from mhi.directory.tests.factories import AffiliationFactory, OrganisationFactory, PersonFactory
+    from mhi.expertise import index as semantic_index
+    from mhi.expertise.models import Authorship, Work
+
+    chest = people["chest"]
+    colleague = AffiliationFactory(
+        organisation=chest.affiliations.get().organisation, person=PersonFactory(slug="colleague")
+    ).person
+    stranger = AffiliationFactory(
+        organisation=OrganisationFactory(slug="far"), person=PersonFactory(slug="stranger")
+    ).person
+    shared = Work.objects.create(
+        title="Asthma control in children",
+        abstract="Inhaled steroids and asthma control in school children.",
+        year=2020,
+        source="manual",
+        topics=["Asthma"],
+        mesh_terms=["Asthma", "Child"],
+    )
+    Authorship.objects.create(work=shared, position=1, raw_name="C", person=chest, match_status="matched")
+    Authorship.objects.create(work=shared, position=2, raw_name="D", person=colleague, match_status="matched")
+    other = Work.objects.create(
+        title="Severe asthma biologics",
+        abstract="Anti-IL5 antibodies for severe eosinophilic asthma in adults.",
+        year=2021,
+        source="manual",
+    )
+    Authorship.objects.create(work=other, position=1, raw_name="S", person=stranger, match_status="matched")
+    semantic_index.works_index(embedder=embedder)
+
+    response = client.get(reverse("expertise:person", args=["chest"]))
+    expertise = response.context["expertise"]
+    assert response.context["works"].paginator.count == 3
+    assert expertise.topics == [("Asthma", 1), ("Child", 1)]
+    assert [(c.person.slug, c.shared_works) for c in expertise.coauthors] == [("colleague", 1)]
+    assert expertise.similar[0].person.slug in {"colleague", "stranger"}
+    # Never co-authored and at another organisation: the stranger, who also works on asthma.
+    assert expertise.potential_collaborators[0].person.slug == "stranger"
+    assert "colleague" not in [c.person.slug for c in expertise.potential_collaborators]
+    assert 'id="coauthor-data"' in response.content.decode()
+
+
+def test_person_expertise_page_of_a_hidden_person_is_404_for_anonymous(client, people):
+    people["chest"].public_profile_consent = False
+    people["chest"].save()
+    assert client.get(reverse("expertise:person", args=["chest"])).status_code == 404
