@@ -5,11 +5,9 @@ import csv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from mhi.core.paging import page_of
+from mhi.core.paging import page_of, querystring_without_page
 from mhi.directory import selectors as directory_selectors
 from mhi.directory.models import Person
-
-from mhi.core.paging import querystring_without_page
 from mhi.expertise.engine.embedding import embedder
 from mhi.expertise.forms import ExpertiseSearchForm
 from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text, person_expertise
