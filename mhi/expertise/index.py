@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mhi.expertise.engine.embedding import MODEL_NAME
 from mhi.expertise.engine.lexical import LexicalIndex
+from mhi.expertise.engine.ranking import owner_starts
 from mhi.expertise.models import Authorship, IndexedDocument, IndexState, Work
 
 BATCH = 256
@@ -138,6 +139,10 @@ class LoadedIndex:
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return sums / np.where(norms == 0, 1, norms)
 
+    @cached_property
+    def starts(self) -> np.ndarray:
+        return owner_starts(self.owner, self.people.size)
+
     def owner_of(self, person_id: int) -> int | None:
         position = int(np.searchsorted(self.people, person_id))
         if position < self.people.size and self.people[position] == person_id:
@@ -155,7 +160,7 @@ def _load() -> LoadedIndex:
         Authorship.objects.filter(person__isnull=False, work_id__in=list(vectors_by_work))
         .values_list("work_id", "person_id")
         .distinct()
-        .order_by("work_id", "person_id")
+        .order_by("person_id", "work_id")  # rows grouped by person, as the ranking needs
     )
     work_ids = np.array([w for w, _ in pairs], dtype=np.int64)
     person_ids = np.array([p for _, p in pairs], dtype=np.int64)

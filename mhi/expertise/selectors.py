@@ -10,7 +10,7 @@ from django.utils import timezone
 from mhi.directory import selectors as directory_selectors
 from mhi.directory.models import Person
 from mhi.expertise.engine.embedding import MAX_QUERY_CHARS
-from mhi.expertise.engine.ranking import LEXICAL_WEIGHT, best_works, people_scores
+from mhi.expertise.engine.ranking import LEXICAL_WEIGHT, best_works, owner_starts, top_people
 from mhi.expertise.index import loaded_index
 from mhi.expertise.models import Work
 
@@ -79,32 +79,35 @@ def experts_for_text(
     query_terms = index.lexical.transform([query])
     lexical = np.asarray((index.lexical.matrix @ query_terms.T).todense()).ravel()
     similarities = similarities + LEXICAL_WEIGHT * lexical[index.lexical_rows]
+
     rows = np.ones(index.size, dtype=bool)
     if filters.active_years:
         rows &= index.years >= timezone.localdate().year - filters.active_years + 1
-    scores = people_scores(np.where(rows, similarities, -np.inf)[rows], index.owner[rows], index.people.size)
-    allowed = set(_candidates(user=user, filters=filters).values_list("id", flat=True))
-    allowed_mask = np.isin(index.people, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-    scores = np.where(allowed_mask & np.isfinite(scores), scores, -np.inf)
-    order = np.argsort(-scores, kind="stable")
-    ranked = order[np.isfinite(scores[order])]
-    page = ranked[offset : offset + limit]
+    owner = index.owner[rows]
+    allowed_ids = np.fromiter(_candidates(user=user, filters=filters).values_list("id", flat=True).distinct(), np.int64)
+    allowed = np.isin(index.people, allowed_ids)
+    total = int((allowed & (np.bincount(owner, minlength=index.people.size) > 0)).sum())
+    ranked, scores = top_people(
+        similarities[rows], owner, owner_starts(owner, index.people.size), k=offset + limit, allowed=allowed
+    )
+    page, scores = ranked[offset:], scores[offset:]
+
     people = {
         p.pk: p
         for p in Person.objects.filter(pk__in=index.people[page].tolist()).prefetch_related(
             "affiliations__organisation"
         )
     }
+    starts = index.starts
+    page_rows = {o: np.arange(starts[o], starts[o + 1])[rows[starts[o] : starts[o + 1]]] for o in page.tolist()}
+    works = Work.objects.in_bulk([int(index.work_ids[r]) for o in page.tolist() for r in page_rows[o]])
     results = []
-    page_rows = {owner: np.flatnonzero(rows & (index.owner == owner)) for owner in page.tolist()}
-    work_ids = {int(index.work_ids[r]) for owner in page.tolist() for r in page_rows[owner]}
-    works = Work.objects.in_bulk(list(work_ids))
-    for owner in page.tolist():
-        matches = best_works(similarities, page_rows[owner], limit=3)
+    for o, score in zip(page.tolist(), scores.tolist(), strict=True):
+        matches = best_works(similarities, page_rows[o], limit=3)
         matched = [MatchedWork(works[int(index.work_ids[m.work_index])], m.similarity) for m in matches]
         terms = index.lexical.shared_terms(query, " ".join(m.work.index_text for m in matched))
-        results.append(ExpertResult(people[int(index.people[owner])], float(scores[owner]), matched, terms))
-    return ExpertRanking(query, int(ranked.size), results, truncated)
+        results.append(ExpertResult(people[int(index.people[o])], float(score), matched, terms))
+    return ExpertRanking(query, total, results, truncated)
 
 
 def works_of(*, user, person: Person) -> QuerySet[Work]:

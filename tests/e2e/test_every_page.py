@@ -13,7 +13,13 @@ pytestmark = pytest.mark.e2e
 VIEWERS = ["anonymous", "researcher", "aston_admin", "coordinator"]
 
 # Pages that are not HTML of ours: the API's Swagger UI and JSON, the health check, CSV downloads.
-NOT_HTML_PAGES = {"healthz", "expertise:export", "api-1.0.0:openapi-json", "api-1.0.0:openapi-view", "api-1.0.0:api-root"}
+NOT_HTML_PAGES = {
+    "healthz",
+    "expertise:export",
+    "api-1.0.0:openapi-json",
+    "api-1.0.0:openapi-view",
+    "api-1.0.0:api-root",
+}
 GET_PAGES = [key for key, (method, _, _) in PAGES.items() if method == "get" and key not in NOT_HTML_PAGES]
 
 ALLAUTH_PAGES = [

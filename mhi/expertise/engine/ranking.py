@@ -81,3 +81,47 @@ def best_works(similarities: np.ndarray, work_indexes: np.ndarray, *, limit: int
     own = similarities[work_indexes]
     top = np.argsort(-own)[:limit]
     return [WorkMatch(int(work_indexes[i]), float(own[i])) for i in top]
+
+
+def owner_starts(owner: np.ndarray, n_people: int) -> np.ndarray:
+    """For rows sorted by owner: rows of person i are starts[i]:starts[i + 1]."""
+    return np.searchsorted(owner, np.arange(n_people + 1), side="left")
+
+
+def top_people(
+    similarities: np.ndarray,
+    owner: np.ndarray,
+    starts: np.ndarray,
+    *,
+    k: int,
+    allowed: np.ndarray | None = None,
+    first_pool: int = 2048,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k best people (owner indexes and scores, best first), exactly, without scoring everyone.
+
+    Rows must be sorted by owner. Only people with a row among the `pool` most similar rows are scored; anyone
+    else has every similarity below that pool's smallest, and a score is never above a person's best
+    similarity, so once the k-th score found reaches that bound the answer is exact. Otherwise the pool grows.
+    """
+    n_rows, n_people = similarities.size, starts.size - 1
+    pool = min(first_pool, n_rows)
+    while True:
+        if pool >= n_rows:
+            rows, bound = np.arange(n_rows), -np.inf
+        else:
+            rows = np.argpartition(-similarities, pool)[:pool]
+            bound = float(similarities[rows].min())
+        candidates = np.unique(owner[rows])
+        if allowed is not None:
+            candidates = candidates[allowed[candidates]]
+        lengths = starts[candidates + 1] - starts[candidates]
+        member_rows = np.repeat(starts[candidates] - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(
+            lengths.sum()
+        )
+        local_owner = np.repeat(np.arange(candidates.size), lengths)
+        scores = people_scores(similarities[member_rows], local_owner, candidates.size)
+        order = np.argsort(-scores, kind="stable")[:k]
+        enough = order.size >= min(k, n_people) and (order.size == 0 or scores[order[-1]] >= bound)
+        if pool >= n_rows or enough:
+            return candidates[order], scores[order]
+        pool = min(pool * 4, n_rows)

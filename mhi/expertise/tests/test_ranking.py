@@ -43,3 +43,26 @@ def test_best_works_lists_the_top_matches_of_a_person():
     sims = np.array([0.1, 0.9, 0.4, 0.3], dtype=np.float32)
     matches = best_works(sims, np.array([0, 2, 3]), limit=2)
     assert [(m.work_index, round(m.similarity, 2)) for m in matches] == [(2, 0.4), (3, 0.3)]
+
+
+def test_top_people_is_exact_against_scoring_everyone():
+    from mhi.expertise.engine.ranking import owner_starts, top_people
+
+    rng = np.random.default_rng(7)
+    owner = np.sort(rng.integers(0, 300, 5000))
+    sims = rng.random(5000, dtype=np.float32)
+    everyone = people_scores(sims, owner, 300)
+    expected = np.argsort(-everyone, kind="stable")[:25]
+    people, scores = top_people(sims, owner, owner_starts(owner, 300), k=25, first_pool=64)
+    assert people.tolist() == expected.tolist()
+    assert scores.tolist() == pytest.approx(everyone[expected].tolist())
+
+
+def test_top_people_respects_the_allowed_mask():
+    from mhi.expertise.engine.ranking import owner_starts, top_people
+
+    owner = np.array([0, 0, 1, 2])
+    sims = np.array([0.9, 0.8, 0.7, 0.1], dtype=np.float32)
+    allowed = np.array([False, True, True])
+    people, _ = top_people(sims, owner, owner_starts(owner, 3), k=5, allowed=allowed, first_pool=1)
+    assert people.tolist() == [1, 2]
