@@ -6,12 +6,12 @@ from mhi.accounts.selectors import roles_user_may_grant, user_is_coordinator
 
 
 def navigation(request):
-    # (label, url name, the url names under it that highlight the entry)
+    # (label, url name, the other url names that highlight the entry)
     items = [
-        ("Home", "home", {"home"}),
-        ("Find expertise", "expertise:find", {"export", "person"}),
-        ("Organisations", "directory:organisations", {"organisation", "organisation_history"}),
-        ("People", "directory:people", {"person", "person_edit"}),
+        ("Home", "home", set()),
+        ("Find expertise", "expertise:find", {"expertise:export", "expertise:person"}),
+        ("Organisations", "directory:organisations", {"directory:organisation", "directory:organisation_history"}),
+        ("People", "directory:people", {"directory:person", "directory:person_edit"}),
         ("Partnership", "directory:partnership", set()),
         ("Map", "directory:map", set()),
     ]
@@ -24,14 +24,9 @@ def navigation(request):
             items.append(("Admin", "admin:index", set()))
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
-    namespace = current.rsplit(":", 1)[0] + ":" if ":" in current else ""
     return {
         "nav_items": [
-            {
-                "label": label,
-                "href": reverse(name),
-                "active": current == name or current in {namespace + n for n in under if namespace},
-            }
+            {"label": label, "href": reverse(name), "active": current == name or current in under}
             for label, name, under in items
         ]
     }

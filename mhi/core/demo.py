@@ -1,8 +1,10 @@
 """Demo data for `mhi demo`: fictional people (their pages say so) at the real partnership's
 organisations, and one demo account per role. Idempotent: running it again changes nothing."""
 
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
@@ -282,6 +284,38 @@ def demo_seed() -> dict:
                 audit_save(instance=person, source=SOURCE, fields={"user": user})
         if account.needs_mfa and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRETS[account.email])
+    return created
+
+
+DEMO_WORKS = Path(__file__).resolve().parents[2] / "data" / "demo" / "works.jsonl"
+
+
+@transaction.atomic
+def demo_works_load() -> int:
+    """Attach the demo works (real abstracts, data/demo/SOURCES.md) to the fictional people; returns how many
+    works were created. Works are found again by PMID, so a second run creates none."""
+    from mhi.expertise.models import Authorship, Work
+
+    people = {p.display_name.split(" ", 1)[1]: p for p in Person.objects.filter(is_fictional=True)}
+    created = 0
+    for line in DEMO_WORKS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        work, made = Work.objects.get_or_create(
+            pmid=record["pmid"],
+            defaults={
+                "title": record["title"],
+                "abstract": record["abstract"],
+                "year": record["year"],
+                "mesh_terms": record["mesh"],
+                "source": Work.Source.PUBMED,
+            },
+        )
+        created += made
+        person = people.get(record["person"])
+        if made and person is not None:
+            Authorship.objects.create(
+                work=work, position=1, raw_name=record["person"], person=person, match_status="matched"
+            )
     return created
 
 

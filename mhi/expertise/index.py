@@ -103,8 +103,8 @@ def index_documents(
             report.removed = IndexedDocument.objects.filter(kind=kind, object_id__in=gone).delete()[0]
     if report.embedded or report.removed:
         _bump_version()
-    if progress:
-        progress(report)
+    if progress and not report.embedded:
+        progress(report)  # nothing was flushed, so nothing was reported yet
     return report
 
 

@@ -131,10 +131,30 @@ class PersonExpertise:
     potential_collaborators: list[Colleague]
 
 
+# MeSH "check tags": who was studied, not what about; they would top every clinician's topics.
+MESH_CHECK_TAGS = frozenset(
+    [
+        "Humans",
+        "Animals",
+        "Male",
+        "Female",
+        "Adult",
+        "Aged",
+        "Adolescent",
+        "Child",
+        "Infant",
+        "Pregnancy",
+        "Mice",
+        "Rats",
+    ]
+    + ["Middle Aged", "Aged, 80 and over", "Young Adult", "Child, Preschool", "Infant, Newborn"]
+)
+
+
 def _topics(works: QuerySet[Work], *, limit: int = 15) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for topics, mesh in works.values_list("topics", "mesh_terms"):
-        for term in {*(topics or []), *(mesh or [])}:
+        for term in {*(topics or []), *(mesh or [])} - MESH_CHECK_TAGS:
             counts[term] = counts.get(term, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 

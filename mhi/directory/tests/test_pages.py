@@ -182,3 +182,9 @@ def test_navigation_marks_the_section_of_a_detail_page(client, db):
     org = OrganisationFactory(slug="x")
     nav = client.get(org.get_absolute_url()).context["nav_items"]
     assert [item["label"] for item in nav if item["active"]] == ["Organisations"]
+
+
+def test_navigation_marks_only_the_section_a_page_belongs_to(client, db):
+    person = PersonFactory(slug="p")
+    nav = client.get(reverse("expertise:person", args=[person.slug])).context["nav_items"]
+    assert [item["label"] for item in nav if item["active"]] == ["Find expertise"]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mhi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_seed
+from mhi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_seed, demo_works_load
 
 
 class Command(BaseCommand):
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         call_command("load_reference", stdout=self.stdout)
         created = demo_seed()
         self.stdout.write(f"Demo data ready ({created['people']} people and {created['accounts']} accounts created).")
+        self.stdout.write(f"Demo works ready ({demo_works_load()} created); indexing them for search...")
+        call_command("index_works", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         self._print_logins(host, port)
         if no_serve:
