@@ -215,3 +215,76 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class Enquiry(models.Model):
+    """The front door: a need described by someone outside (industry, NHS, public), routed by coordinators."""
+
+    class EnquirerKind(models.TextChoices):
+        INDUSTRY = "industry", "Industry"
+        NHS = "nhs", "NHS"
+        PUBLIC = "public", "Member of the public"
+        ACADEMIC = "academic", "Academic"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        ROUTED = "routed", "Routed"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    enquirer_kind = models.CharField(max_length=20, choices=EnquirerKind.choices)
+    name = models.CharField(max_length=200)
+    organisation_name = models.CharField(max_length=300, blank=True)
+    email = models.EmailField()
+    title = models.CharField(max_length=300)
+    description = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EnquiryRouting(models.Model):
+    """One contact an enquiry was sent to, by whom and when."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="routings")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enquiry_routings")
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    routed_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["routed_at"]
+        constraints = [models.UniqueConstraint(fields=["enquiry", "person"], name="enquiry_routing_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry} → {self.person}"
+
+
+class EnquiryEvent(models.Model):
+    """The enquiry's trail: each status change and note, with who and when."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=Enquiry.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry}: {self.get_status_display()}"
