@@ -32,6 +32,17 @@ def _invitation(world, email="new@aston.example.org"):
     return inv
 
 
+def _import_job(world):
+    from mhi.expertise.models import ImportJob
+
+    return ImportJob.objects.create(
+        format="openalex",
+        file="imports/works.jsonl",
+        original_name="works.jsonl",
+        created_by=world.users["aston_admin"],
+    )
+
+
 # name → (method, kwargs-builder, {persona: status})
 PAGES = {
     "home": ("get", lambda w: {}, ALL_200),
@@ -58,6 +69,15 @@ PAGES = {
     "expertise:find": ("get", lambda w: {}, ALL_200),
     "expertise:export": ("get", lambda w: {}, ALL_200),
     "expertise:person": ("get", lambda w: {"slug": "public-person"}, ALL_200),
+    "expertise:imports": ("get", lambda w: {}, ADMINS),
+    # Aston's admin's import: theirs and coordinators' to see; it does not exist for anyone else.
+    "expertise:import_job": (
+        "get",
+        lambda w: {"job_id": _import_job(w).pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "coordinator": 200, "aston_admin": 200},
+    ),
+    # Everyone signed in has a review queue (their own candidacies; empty for most).
+    "expertise:review": ("get", lambda w: {}, SIGNED_IN_200),
     "expertise:person#hidden": (
         "get",
         lambda w: {"slug": "hidden-person"},
@@ -147,6 +167,16 @@ API_OPERATIONS = {
     ("GET", "/api/v1/figures"): (lambda w: {}, None, ALL_200),
     # Everyone may ask; each sees only the people they may see (tests in mhi/expertise/tests).
     ("GET", "/api/v1/expertise/people"): (lambda w: {}, {"q": "asthma"}, ALL_200),
+    ("POST", "/api/v1/imports"): (
+        lambda w: {},
+        {"format": "openalex", "file": ("works.jsonl", b'{"id": "W1", "title": "T", "publication_year": 2020}\n')},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 202, "aston_admin": 202},
+    ),
+    ("GET", "/api/v1/imports/{job_id}"): (
+        lambda w: {"job_id": _import_job(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200, "aston_admin": 200},
+    ),
     ("GET", "/api/v1/me"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
     ("GET", "/api/v1/tokens"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
     ("POST", "/api/v1/tokens"): (lambda w: {}, {"name": "script"}, {**dict.fromkeys(PERSONAS, 201), "anonymous": 401}),
@@ -173,6 +203,12 @@ API_OPERATIONS = {
 }
 
 
+def _multipart(body: dict) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {k: SimpleUploadedFile(*v) if isinstance(v, tuple) else v for k, v in body.items()}
+
+
 def test_every_api_operation_has_an_access_rule():
     schema = api.get_openapi_schema()
     operations = {
@@ -195,9 +231,12 @@ def test_api_access(client, world, operation, persona):
     if persona != "anonymous":
         headers["Authorization"] = f"Bearer {world.tokens[persona]}"
     call = getattr(client, method.lower())
-    response = (
-        call(path, data=body, content_type="application/json", headers=headers) if body else call(path, headers=headers)
-    )
+    if body and any(isinstance(v, tuple) for v in body.values()):  # (name, bytes) values make a multipart upload
+        response = call(path, data=_multipart(body), headers=headers)
+    elif body:
+        response = call(path, data=body, content_type="application/json", headers=headers)
+    else:
+        response = call(path, headers=headers)
     assert response.status_code == expected[persona], response.content
     assert response["Content-Type"].startswith("application/json")
     if response.status_code >= 400:

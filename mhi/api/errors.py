@@ -31,7 +31,7 @@ def install_error_handlers(api) -> None:
     def validation(request, exc):
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+            loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form", "file")]
             fields.setdefault(".".join(loc) or "request", []).append(err.get("msg", "invalid"))
         names = ", ".join(fields)
         return _respond(api, request, 422, "validation_error", f"Some values are not valid: {names}.", fields)

@@ -1,10 +1,13 @@
 """Expertise operations of the API: rank people for a text."""
 
-from ninja import Field, Query, Router, Schema
+from django.http import Http404
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.responses import Status
 
-from mhi.api.auth import OPTIONAL_AUTH
+from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
 from mhi.core.errors import DomainError
 from mhi.expertise.engine.embedding import embedder
+from mhi.expertise.imports import import_job_start, import_jobs_visible_to
 from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text
 
 router = Router(tags=["expertise"], auth=OPTIONAL_AUTH)
@@ -81,3 +84,34 @@ def expertise_people(request, params: Query[ExpertQuery]):
             for r in ranking.results
         ],
     }
+
+
+class ImportJobOut(Schema):
+    id: int
+    format: str
+    original_name: str
+    status: str
+    skip_bad_records: bool
+    records_seen: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    report: list
+    error: str
+
+
+@router.post(
+    "/imports", response={202: ImportJobOut}, auth=REQUIRED_AUTH, summary="Upload a works file to import (a task)"
+)
+def import_create(request, format: Form[str], file: File[UploadedFile], skip_bad_records: Form[bool] = False):
+    job = import_job_start(user=request.user, upload=file, format=format, skip_bad_records=skip_bad_records)
+    return Status(202, job)
+
+
+@router.get("/imports/{job_id}", response=ImportJobOut, auth=REQUIRED_AUTH, summary="An import's progress and report")
+def import_detail(request, job_id: int):
+    job = import_jobs_visible_to(user=request.user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such import.")
+    return job

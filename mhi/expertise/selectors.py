@@ -196,3 +196,22 @@ def person_expertise(*, user, person: Person, limit: int = 8) -> PersonExpertise
             if len(collaborators) < limit and other.pk not in coauthor_ids and not (own_orgs & other_orgs):
                 collaborators.append(colleague)
     return PersonExpertise(person, works, _topics(works), coauthors, similar, collaborators)
+
+
+def authorships_to_review(*, user) -> QuerySet:
+    """Ambiguous authorships the user may decide: all for coordinators; for institution admins those with a
+    candidate at their institutions; for anyone else those where they are a candidate."""
+    from mhi.accounts.selectors import user_admin_organisation_ids, user_is_coordinator
+    from mhi.expertise.models import Authorship
+
+    qs = Authorship.objects.filter(match_status=Authorship.Match.REVIEW).select_related("work")
+    if user_is_coordinator(user):
+        pass
+    elif not getattr(user, "is_authenticated", False):
+        return qs.none()
+    else:
+        admin_orgs = user_admin_organisation_ids(user)
+        qs = qs.filter(
+            models.Q(candidates__user=user) | models.Q(candidates__affiliations__organisation_id__in=admin_orgs)
+        ).distinct()
+    return qs.prefetch_related("candidates__affiliations__organisation").order_by("work__title", "position")

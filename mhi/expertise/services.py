@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mhi.core.errors import DomainError, ImportFailed
+from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.expertise.importers import READERS
 from mhi.expertise.importers.base import FileUnreadable, RecordProblem, WorkRecord, record_problems
 from mhi.expertise.importers.matching import AuthorMatcher
@@ -428,3 +428,47 @@ def _job_finished(job: ImportJob | None, report: ImportReport, *, problems: list
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
+
+
+def _may_decide(user, authorship: Authorship, person) -> bool:
+    """Coordinators decide any authorship; institution admins for candidates at their institutions; a person
+    for themselves."""
+    from mhi.accounts.selectors import user_admin_organisation_ids, user_is_coordinator
+
+    if user_is_coordinator(user):
+        return True
+    if person is not None and person.user_id == getattr(user, "id", None):
+        return True
+    admin_orgs = user_admin_organisation_ids(user)
+    return person is not None and person.affiliations.filter(organisation_id__in=admin_orgs).exists()
+
+
+@transaction.atomic
+def authorship_claim(*, actor, authorship: Authorship, person) -> Authorship:
+    """Settle an ambiguous authorship: it is this person's."""
+    authorship = Authorship.objects.select_for_update().get(pk=authorship.pk)
+    if authorship.match_status != Authorship.Match.REVIEW:
+        raise DomainError("This authorship has already been decided.")
+    if not authorship.candidates.filter(pk=person.pk).exists():
+        raise DomainError(f"{person} is not one of the people this authorship might be.", field="person")
+    if not _may_decide(actor, authorship, person):
+        raise PermissionDenied(f"You cannot decide authorships for {person}.")
+    authorship.person, authorship.match_status = person, Authorship.Match.MATCHED
+    authorship.save(update_fields=["person", "match_status"])
+    authorship.candidates.clear()
+    return authorship
+
+
+@transaction.atomic
+def authorship_reject(*, actor, authorship: Authorship, person) -> Authorship:
+    """One candidate says this is not them; with no candidates left the authorship is rejected."""
+    authorship = Authorship.objects.select_for_update().get(pk=authorship.pk)
+    if authorship.match_status != Authorship.Match.REVIEW:
+        raise DomainError("This authorship has already been decided.")
+    if not _may_decide(actor, authorship, person):
+        raise PermissionDenied(f"You cannot decide authorships for {person}.")
+    authorship.candidates.remove(person)
+    if not authorship.candidates.exists():
+        authorship.match_status = Authorship.Match.REJECTED
+        authorship.save(update_fields=["match_status"])
+    return authorship

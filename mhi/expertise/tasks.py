@@ -1,4 +1,4 @@
-"""Background tasks for expertise: (re)building the semantic index."""
+"""Background tasks for expertise: importing a works file, (re)building the semantic index."""
 
 from django_tasks import task
 
@@ -10,3 +10,22 @@ def works_index_build() -> dict:
 
     report = works_index(embedder=embedder())
     return {"seen": report.seen, "embedded": report.embedded, "unchanged": report.unchanged, "removed": report.removed}
+
+
+@task()
+def works_import_run(*, job_id: int) -> str:
+    """Import the job's file; a refused file leaves the job failed with its problems, nothing written."""
+    from mhi.core.errors import ImportFailed
+    from mhi.expertise.models import ImportJob
+    from mhi.expertise.services import works_import_file
+
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        report = works_import_file(
+            path=job.file.path, format=job.format, skip_bad_records=job.skip_bad_records, job=job
+        )
+    except ImportFailed:
+        return "failed"
+    if report.created or report.updated:
+        works_index_build.enqueue()
+    return "done"

@@ -2,15 +2,28 @@
 
 import csv
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from mhi.core.errors import DomainError
 from mhi.core.paging import page_of, querystring_without_page
 from mhi.directory import selectors as directory_selectors
 from mhi.directory.models import Person
 from mhi.expertise.engine.embedding import embedder
 from mhi.expertise.forms import ExpertiseSearchForm
-from mhi.expertise.selectors import EmptyQuery, ExpertiseFilters, experts_for_text, person_expertise
+from mhi.expertise.import_forms import ImportForm
+from mhi.expertise.imports import import_job_start, import_jobs_visible_to, user_may_import
+from mhi.expertise.selectors import (
+    EmptyQuery,
+    ExpertiseFilters,
+    authorships_to_review,
+    experts_for_text,
+    person_expertise,
+)
+from mhi.expertise.services import authorship_claim, authorship_reject
 
 PAGE_SIZE = 10
 
@@ -103,3 +116,55 @@ def person(request, slug):
         "network": network,
     }
     return render(request, "expertise/person.html", context)
+
+
+@login_required
+def imports(request):
+    if not user_may_import(request.user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_start(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                format=form.cleaned_data["format"],
+                skip_bad_records=form.cleaned_data["skip_bad_records"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Import of {job.original_name} started.")
+            return redirect("expertise:import_job", job_id=job.pk)
+    jobs = page_of(import_jobs_visible_to(user=request.user), request)
+    return render(request, "expertise/imports.html", {"form": form, "page_obj": jobs, "querystring": ""})
+
+
+@login_required
+def import_job(request, job_id):
+    job = import_jobs_visible_to(user=request.user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such import")
+    template = "expertise/import_job.html#progress" if request.htmx else "expertise/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def review(request):
+    if request.method == "POST":
+        authorship = authorships_to_review(user=request.user).filter(pk=request.POST.get("authorship")).first()
+        person = Person.objects.filter(pk=request.POST.get("person")).first()
+        if authorship is None or person is None:
+            raise Http404("No such authorship to review")
+        try:
+            if request.POST.get("decision") == "claim":
+                authorship_claim(actor=request.user, authorship=authorship, person=person)
+                messages.success(request, f"“{authorship.work}” is now linked to {person}.")
+            else:
+                authorship_reject(actor=request.user, authorship=authorship, person=person)
+                messages.success(request, f"{person} is no longer suggested for “{authorship.work}”.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("expertise:review")
+    page = page_of(authorships_to_review(user=request.user), request)
+    return render(request, "expertise/review.html", {"page_obj": page, "querystring": ""})

@@ -6,62 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('expertise', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("expertise", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enquiry',
+            name="Enquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enquirer_kind', models.CharField(choices=[('industry', 'Industry'), ('nhs', 'NHS'), ('public', 'Member of the public'), ('academic', 'Academic'), ('other', 'Other')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('organisation_name', models.CharField(blank=True, max_length=300)),
-                ('email', models.EmailField(max_length=254)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField()),
-                ('status', models.CharField(choices=[('new', 'New'), ('routed', 'Routed'), ('answered', 'Answered'), ('closed', 'Closed')], db_index=True, default='new', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('routed_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "enquirer_kind",
+                    models.CharField(
+                        choices=[
+                            ("industry", "Industry"),
+                            ("nhs", "NHS"),
+                            ("public", "Member of the public"),
+                            ("academic", "Academic"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("organisation_name", models.CharField(blank=True, max_length=300)),
+                ("email", models.EmailField(max_length=254)),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("new", "New"), ("routed", "Routed"), ("answered", "Answered"), ("closed", "Closed")],
+                        db_index=True,
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("routed_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'enquiries',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "enquiries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='EnquiryEvent',
+            name="EnquiryEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('new', 'New'), ('routed', 'Routed'), ('answered', 'Answered'), ('closed', 'Closed')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='expertise.enquiry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("new", "New"), ("routed", "Routed"), ("answered", "Answered"), ("closed", "Closed")],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="expertise.enquiry"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EnquiryRouting',
+            name="EnquiryRouting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('routed_at', models.DateTimeField(auto_now_add=True)),
-                ('note', models.TextField(blank=True)),
-                ('enquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routings', to='expertise.enquiry')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enquiry_routings', to='directory.person')),
-                ('routed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("routed_at", models.DateTimeField(auto_now_add=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "enquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="routings", to="expertise.enquiry"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enquiry_routings",
+                        to="directory.person",
+                    ),
+                ),
+                (
+                    "routed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['routed_at'],
-                'constraints': [models.UniqueConstraint(fields=('enquiry', 'person'), name='enquiry_routing_unique')],
+                "ordering": ["routed_at"],
+                "constraints": [models.UniqueConstraint(fields=("enquiry", "person"), name="enquiry_routing_unique")],
             },
         ),
     ]

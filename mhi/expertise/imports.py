@@ -1,0 +1,54 @@
+"""Import jobs from the web and the API: who may import, starting a job, and the jobs a user may see.
+
+The file is stored under MEDIA_ROOT (outside the web root, never served) and imported by a task, which
+updates the job's counters as it goes; the page polls them.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+
+from mhi.accounts.selectors import user_admin_organisation_ids, user_is_coordinator
+from mhi.core.errors import DomainError
+from mhi.expertise.importers import READERS
+from mhi.expertise.models import ImportJob
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+SUFFIXES = {"openalex": (".json", ".jsonl", ".gz"), "pubmed": (".xml", ".gz"), "jats": (".xml",)}
+
+
+def user_may_import(user) -> bool:
+    return user_is_coordinator(user) or bool(user_admin_organisation_ids(user))
+
+
+def import_jobs_visible_to(*, user) -> QuerySet[ImportJob]:
+    qs = ImportJob.objects.select_related("created_by")
+    if user_is_coordinator(user):
+        return qs
+    if getattr(user, "is_authenticated", False):
+        return qs.filter(created_by=user)
+    return qs.none()
+
+
+def import_job_start(*, user, upload, format: str, skip_bad_records: bool = False) -> ImportJob:
+    """Store the uploaded file and queue its import; the job's counters show progress."""
+    if not user_may_import(user):
+        raise PermissionDenied("Only coordinators and institution admins import works.")
+    if format not in READERS:
+        raise DomainError(f"“{format}” is not a works format; choose one of {', '.join(READERS)}.", field="format")
+    name = upload.name or "upload"
+    if not name.lower().endswith(SUFFIXES[format]):
+        raise DomainError(
+            f"“{name}” does not look like a {format} file: expected {', '.join(SUFFIXES[format])}.", field="file"
+        )
+    if upload.size == 0:
+        raise DomainError(f"“{name}” is empty.", field="file")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise DomainError(f"“{name}” is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", field="file")
+    job = ImportJob(format=format, original_name=name[:255], skip_bad_records=skip_bad_records, created_by=user)
+    job.file.save(name, upload, save=False)
+    job.save()
+    from mhi.expertise.tasks import works_import_run
+
+    transaction.on_commit(lambda: works_import_run.enqueue(job_id=job.pk))
+    return job
