@@ -69,6 +69,7 @@ PAGES = {
     "expertise:find": ("get", lambda w: {}, ALL_200),
     "expertise:export": ("get", lambda w: {}, ALL_200),
     "expertise:person": ("get", lambda w: {"slug": "public-person"}, ALL_200),
+    "expertise:organisation": ("get", lambda w: {"slug": "aston"}, ALL_200),
     "expertise:imports": ("get", lambda w: {}, ADMINS),
     # Aston's admin's import: theirs and coordinators' to see; it does not exist for anyone else.
     "expertise:import_job": (

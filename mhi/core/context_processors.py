@@ -9,7 +9,7 @@ def navigation(request):
     # (label, url name, the other url names that highlight the entry)
     items = [
         ("Home", "home", set()),
-        ("Find expertise", "expertise:find", {"expertise:export", "expertise:person"}),
+        ("Find expertise", "expertise:find", {"expertise:export", "expertise:person", "expertise:organisation"}),
         ("Organisations", "directory:organisations", {"directory:organisation", "directory:organisation_history"}),
         ("People", "directory:people", {"directory:person", "directory:person_edit"}),
         ("Partnership", "directory:partnership", set()),

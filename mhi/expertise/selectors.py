@@ -215,3 +215,35 @@ def authorships_to_review(*, user) -> QuerySet:
             models.Q(candidates__user=user) | models.Q(candidates__affiliations__organisation_id__in=admin_orgs)
         ).distinct()
     return qs.prefetch_related("candidates__affiliations__organisation").order_by("work__title", "position")
+
+
+@dataclass
+class OrganisationExpertise:
+    organisation: object
+    people: list[tuple[Person, int]]  # (person, number of works), most published first
+    topics: list[tuple[str, int]]
+    works_by_year: list[tuple[int, int]]
+    works_total: int
+
+
+def organisation_expertise(*, user, organisation) -> OrganisationExpertise:
+    """What an organisation's people (those the user may see) work on, from their works."""
+    people = (
+        directory_selectors.people_visible_to(user=user)
+        .filter(affiliations__organisation=organisation)
+        .annotate(n_works=models.Count("authorships__work", distinct=True))
+        .filter(n_works__gt=0)
+        .order_by("-n_works", "family_name")
+        .distinct()
+    )
+    works = Work.objects.filter(authorships__person__in=people.values("pk")).distinct()
+    by_year = (
+        works.exclude(year__isnull=True).values("year").annotate(n=models.Count("id", distinct=True)).order_by("year")
+    )
+    return OrganisationExpertise(
+        organisation=organisation,
+        people=[(p, p.n_works) for p in people[:25]],
+        topics=_topics(works, limit=20),
+        works_by_year=[(row["year"], row["n"]) for row in by_year],
+        works_total=works.count(),
+    )

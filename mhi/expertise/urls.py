@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.find, name="find"),
     path("export.csv", views.export_csv, name="export"),
     path("people/<slug:slug>/", views.person, name="person"),
+    path("organisations/<slug:slug>/", views.organisation, name="organisation"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:job_id>/", views.import_job, name="import_job"),
     path("review/", views.review, name="review"),

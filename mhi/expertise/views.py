@@ -21,6 +21,7 @@ from mhi.expertise.selectors import (
     ExpertiseFilters,
     authorships_to_review,
     experts_for_text,
+    organisation_expertise,
     person_expertise,
 )
 from mhi.expertise.services import authorship_claim, authorship_reject
@@ -168,3 +169,17 @@ def review(request):
         return redirect("expertise:review")
     page = page_of(authorships_to_review(user=request.user), request)
     return render(request, "expertise/review.html", {"page_obj": page, "querystring": ""})
+
+
+def organisation(request, slug):
+    from mhi.directory.models import Organisation
+
+    try:
+        org = directory_selectors.organisation_get(user=request.user, slug=slug)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
+    return render(
+        request,
+        "expertise/organisation.html",
+        {"org": org, "expertise": organisation_expertise(user=request.user, organisation=org)},
+    )

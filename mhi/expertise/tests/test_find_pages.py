@@ -109,3 +109,12 @@ def test_person_expertise_page_of_a_hidden_person_is_404_for_anonymous(client, p
     people["chest"].public_profile_consent = False
     people["chest"].save()
     assert client.get(reverse("expertise:person", args=["chest"])).status_code == 404
+
+
+def test_organisation_expertise_overview_counts_topics_people_and_years(client, people):
+    org = people["chest"].affiliations.get().organisation
+    response = client.get(reverse("expertise:organisation", args=[org.slug]))
+    expertise = response.context["expertise"]
+    assert expertise.works_total == 2
+    assert [(p.slug, n) for p, n in expertise.people] == [("chest", 2)]
+    assert [n for _, n in expertise.works_by_year] == [1, 1]
