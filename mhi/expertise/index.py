@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mhi.expertise.engine.embedding import MODEL_NAME
+from mhi.expertise.engine.embedding import DIMENSIONS, MODEL_NAME
 from mhi.expertise.engine.lexical import LexicalIndex
 from mhi.expertise.engine.ranking import owner_starts
 from mhi.expertise.models import Authorship, IndexedDocument, IndexState, Work
@@ -108,6 +108,11 @@ def index_documents(
     return report
 
 
+def index_changed() -> None:
+    """Tell every process to reload its matrix (for example after an import, before the works are embedded)."""
+    _bump_version()
+
+
 def works_index(*, embedder, progress=None) -> IndexReport:
     documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
     return index_documents(kind="work", documents=documents, embedder=embedder, progress=progress, remove_missing=True)
@@ -156,8 +161,10 @@ def _load() -> LoadedIndex:
         object_id: np.frombuffer(bytes(vector), dtype="<f4")
         for object_id, vector in IndexedDocument.objects.filter(kind="work").values_list("object_id", "vector")
     }
+    # Every matched authorship, embedded or not: a work not embedded yet has a zero vector, so it is still
+    # found by its words (the TF-IDF side) while the index catches up.
     pairs = list(
-        Authorship.objects.filter(person__isnull=False, work_id__in=list(vectors_by_work))
+        Authorship.objects.filter(person__isnull=False)
         .values_list("work_id", "person_id")
         .distinct()
         .order_by("person_id", "work_id")  # rows grouped by person, as the ranking needs
@@ -165,7 +172,12 @@ def _load() -> LoadedIndex:
     work_ids = np.array([w for w, _ in pairs], dtype=np.int64)
     person_ids = np.array([p for _, p in pairs], dtype=np.int64)
     people, owner = np.unique(person_ids, return_inverse=True)
-    vectors = np.stack([vectors_by_work[w] for w in work_ids]) if pairs else np.zeros((0, 384), dtype=np.float32)
+    zero = np.zeros(DIMENSIONS, dtype=np.float32)
+    vectors = (
+        np.stack([vectors_by_work.get(w, zero) for w in work_ids.tolist()])
+        if pairs
+        else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    )
     distinct_works = sorted(set(work_ids.tolist()))
     rows = {
         w: (t, a, y)

@@ -27,5 +27,8 @@ def works_import_run(*, job_id: int) -> str:
     except ImportFailed:
         return "failed"
     if report.created or report.updated:
+        from mhi.expertise.index import index_changed
+
+        index_changed()  # new works are found by their words at once, and by meaning once embedded
         works_index_build.enqueue()
     return "done"

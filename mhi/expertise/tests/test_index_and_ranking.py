@@ -91,3 +91,12 @@ def test_the_model_file_is_checked_against_its_pinned_hash(tmp_path):
     with pytest.raises(ModelIntegrityError, match="refusing to load it"):
         model_verify(tmp_path)
     model_verify()  # the shipped file passes
+
+
+def test_works_not_embedded_yet_are_found_by_their_words(people, embedder):
+    from mhi.expertise.index import index_changed
+
+    index_changed()
+    ranking = experts_for_text(user=None, text="hemiarthroplasty", embedder=embedder)
+    assert ranking.results[0].person.slug == "bones"
+    assert IndexedDocument.objects.count() == 0
