@@ -27,8 +27,16 @@ class Command(BaseCommand):
         call_command("load_reference", stdout=self.stdout)
         created = demo_seed()
         self.stdout.write(f"Demo data ready ({created['people']} people and {created['accounts']} accounts created).")
-        self.stdout.write(f"Demo works ready ({demo_works_load()} created); indexing them for search...")
-        call_command("index_works", stdout=self.stdout)
+        self.stdout.write(f"Demo works ready ({demo_works_load()} created).")
+        if no_serve:
+            call_command("index_works", stdout=self.stdout)
+        else:
+            from mhi.expertise.index import index_changed
+            from mhi.expertise.tasks import works_index_build
+
+            index_changed()  # searchable by their words at once
+            works_index_build.enqueue()
+            self.stdout.write("Indexing the works for search in the background (the worker's output shows it).")
         call_command("collectstatic", interactive=False, verbosity=0)
         self._print_logins(host, port)
         if no_serve:
