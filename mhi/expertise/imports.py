@@ -14,7 +14,7 @@ from mhi.expertise.importers import READERS
 from mhi.expertise.models import ImportJob
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-SUFFIXES = {"openalex": (".json", ".jsonl", ".gz"), "pubmed": (".xml", ".gz"), "jats": (".xml",)}
+SUFFIXES = {"openalex": (".json", ".jsonl", ".gz"), "pubmed": (".xml", ".gz"), "jats": (".xml",), "csv": (".csv",)}
 
 
 def user_may_import(user) -> bool:

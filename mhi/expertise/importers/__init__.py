@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mhi.expertise.importers.base import RecordStream
+from mhi.expertise.importers.csv_works import csv_works_records
 from mhi.expertise.importers.jats import jats_records
 from mhi.expertise.importers.openalex import openalex_records
 from mhi.expertise.importers.pubmed import pubmed_records
@@ -14,4 +15,5 @@ READERS: dict[str, Callable[[Path], RecordStream]] = {
     "openalex": openalex_records,
     "pubmed": pubmed_records,
     "jats": jats_records,
+    "csv": csv_works_records,
 }
