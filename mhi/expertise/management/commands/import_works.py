@@ -1,4 +1,4 @@
-"""mhi import-works FILE --format openalex|pubmed|jats [--skip-bad-records]: import publications, all or nothing."""
+"""mhi import-works FILE --format openalex|pubmed|jats|csv [--skip-bad-records]: import publications, all or nothing."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ PRINT_EVERY = 1000
 
 
 class Command(BaseCommand):
-    help = "Import works and their authors from an OpenAlex, PubMed XML or JATS file (or a folder of JATS files)."
+    help = "Import works and their authors from an OpenAlex, PubMed XML, JATS (file or folder) or works CSV file."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The file to import (OpenAlex .jsonl/.json/.gz, PubMed .xml, JATS)")
