@@ -14,6 +14,7 @@ from mhi.directory import selectors as directory_selectors
 from mhi.directory.models import Person
 from mhi.expertise.engine.embedding import embedder
 from mhi.expertise.forms import ExpertiseSearchForm
+from mhi.expertise.grants import grants_of
 from mhi.expertise.import_forms import ImportForm
 from mhi.expertise.imports import import_job_start, import_jobs_visible_to, user_may_import
 from mhi.expertise.selectors import (
@@ -114,6 +115,7 @@ def person(request, slug):
         "person": subject,
         "expertise": expertise,
         "works": page_of(expertise.works, request, per_page=20),
+        "grants": grants_of(subject)[:50],
         "network": network,
     }
     return render(request, "expertise/person.html", context)

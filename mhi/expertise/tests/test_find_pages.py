@@ -118,3 +118,13 @@ def test_organisation_expertise_overview_counts_topics_people_and_years(client, 
     assert expertise.works_total == 2
     assert [(p.slug, n) for p, n in expertise.people] == [("chest", 2)]
     assert [n for _, n in expertise.works_by_year] == [1, 1]
+
+
+def test_person_expertise_page_lists_their_grants(client, people):
+    from mhi.expertise.models import Grant, GrantParticipant
+
+    grant = Grant.objects.create(funder="MRC", reference="MR/X1", title="Asthma in schools", value=250000)
+    GrantParticipant.objects.create(grant=grant, role="pi", raw_name="C", person=people["chest"])
+    response = client.get(reverse("expertise:person", args=["chest"]))
+    assert [g.reference for g in response.context["grants"]] == ["MR/X1"]
+    assert "MRC MR/X1, £250000" in response.content.decode()
