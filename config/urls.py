@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("directory/", include("mhi.directory.urls")),
     path("expertise/", include("mhi.expertise.urls")),
+    path("enquiries/", include("mhi.expertise.enquiry_urls")),
     path("accounts/", include("mhi.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

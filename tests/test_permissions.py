@@ -43,6 +43,35 @@ def _import_job(world):
     )
 
 
+def _enquiry(w):
+    from mhi.expertise.models import Enquiry, EnquiryEvent
+
+    enquiry = Enquiry.objects.create(
+        enquirer_kind="industry",
+        name="Jo Bloggs",
+        organisation_name="Acme Devices",
+        email="jo@acme.example.com",
+        title="Testing a wearable heart sensor",
+        description="We need clinicians to help test a wearable heart sensor with heart failure patients.",
+    )
+    EnquiryEvent.objects.create(enquiry=enquiry, status="new")
+    return enquiry
+
+
+def _enquiry_thanks(w):
+    from mhi.expertise.enquiries import enquiry_thanks_token
+
+    return {"token": enquiry_thanks_token(_enquiry(w))}
+
+
+def _enquiry_rate_reset(w):
+    # Every persona posts from 127.0.0.1, more often than the per-address limit allows.
+    from mhi.expertise.enquiries import enquiry_rate_reset
+
+    enquiry_rate_reset(ip="127.0.0.1")
+    return {}
+
+
 # name → (method, kwargs-builder, {persona: status})
 PAGES = {
     "home": ("get", lambda w: {}, ALL_200),
@@ -103,6 +132,14 @@ PAGES = {
         lambda w: _invitation(w) and {"key": "the-key"},
         {**dict.fromkeys(PERSONAS, 403), "anonymous": 200},
     ),
+    # The front door: anyone may ask; the thank-you page is reached by the signed link its redirect gives.
+    "enquiries:new": ("get", lambda w: {}, ALL_200),
+    "enquiries:thanks": ("get", _enquiry_thanks, ALL_200),
+    "enquiries:list": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "enquiries:detail": ("get", lambda w: {"enquiry_id": _enquiry(w).pk}, COORDINATOR_ONLY),
+    # An empty POST: coordinators get the page back with the form's errors (200).
+    "enquiries:route": ("post", lambda w: {"enquiry_id": _enquiry(w).pk}, COORDINATOR_ONLY),
+    "enquiries:status": ("post", lambda w: {"enquiry_id": _enquiry(w).pk}, COORDINATOR_ONLY),
     "api-1.0.0:openapi-json": ("get", lambda w: {}, ALL_200),
     "api-1.0.0:openapi-view": ("get", lambda w: {}, ALL_200),
     # /api/ itself lists nothing: every persona gets the JSON 404.
@@ -200,6 +237,38 @@ API_OPERATIONS = {
         lambda w: {"invitation_id": _api_invitation(w)},
         None,
         {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200, "aston_admin": 200},
+    ),
+    # Anyone may send an enquiry; only coordinators see them, and for other signed-in users they do not exist.
+    ("POST", "/api/v1/enquiries"): (
+        _enquiry_rate_reset,
+        {
+            "enquirer_kind": "industry",
+            "name": "Jo Bloggs",
+            "email": "jo@acme.example.com",
+            "title": "Testing a wearable heart sensor",
+            "description": "We need clinicians to help test a wearable heart sensor with heart failure patients.",
+        },
+        dict.fromkeys(PERSONAS, 201),
+    ),
+    ("GET", "/api/v1/enquiries"): (
+        lambda w: {},
+        None,
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 200},
+    ),
+    ("GET", "/api/v1/enquiries/{enquiry_id}"): (
+        lambda w: {"enquiry_id": _enquiry(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200},
+    ),
+    ("POST", "/api/v1/enquiries/{enquiry_id}/route"): (
+        lambda w: {"enquiry_id": _enquiry(w).pk},
+        {"people": ["public-person"]},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200},
+    ),
+    ("POST", "/api/v1/enquiries/{enquiry_id}/status"): (
+        lambda w: {"enquiry_id": _enquiry(w).pk},
+        {"status": "closed"},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200},
     ),
 }
 

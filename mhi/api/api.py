@@ -23,9 +23,11 @@ def _mount_routers() -> None:
     from mhi.accounts.api import router as accounts_router
     from mhi.directory.api import router as directory_router
     from mhi.expertise.api import router as expertise_router
+    from mhi.expertise.enquiry_api import router as enquiries_router
 
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", expertise_router)
+    api.add_router("/v1/", enquiries_router)
     api.add_router("/v1/", accounts_router)
 
 

@@ -21,6 +21,7 @@ def navigation(request):
         if roles_user_may_grant(user):
             items.append(("Invitations", "accounts:invitations", set()))
         if user_is_coordinator(user):
+            items.append(("Enquiries", "enquiries:list", {"enquiries:detail", "enquiries:route", "enquiries:status"}))
             items.append(("Admin", "admin:index", set()))
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""

@@ -239,6 +239,8 @@ class Enquiry(models.Model):
     email = models.EmailField()
     title = models.CharField(max_length=300)
     description = models.TextField()
+    # Whether the people it is routed to may contact the enquirer directly; otherwise coordinators put them in touch.
+    contact_consent = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     routed_at = models.DateTimeField(null=True, blank=True)
