@@ -212,6 +212,8 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("MHI_PLAIN_STATIC")
 # --- Security -------------------------------------------------------------------------------------------
 # MHI_HTTPS=1 behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SESSION_COOKIE_HTTPONLY = True
+# Behind a reverse proxy (always with MHI_HTTPS), the visitor's address is the one the proxy forwards.
+MHI_BEHIND_PROXY = env_bool("MHI_BEHIND_PROXY", env_bool("MHI_HTTPS"))
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

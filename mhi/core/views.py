@@ -41,3 +41,15 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(request, 500, "server_error", "Sorry, something went wrong on our side. Please try again later.")
+
+
+def client_ip(request) -> str:
+    """The visitor's address. Behind the reverse proxy (MHI_BEHIND_PROXY) it is the last address the proxy
+    added to X-Forwarded-For; anything before that was written by the client and cannot be trusted."""
+    from django.conf import settings
+
+    if settings.MHI_BEHIND_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "")

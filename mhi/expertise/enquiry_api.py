@@ -12,6 +12,7 @@ from ninja.responses import Status
 from mhi.accounts.selectors import user_is_coordinator
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
 from mhi.api.errors import error_body
+from mhi.core.views import client_ip
 from mhi.expertise import enquiries
 from mhi.expertise.enquiry_forms import EnquiryForm
 
@@ -125,7 +126,7 @@ def enquiry_create(request, payload: EnquiryIn):
     data = form.cleaned_data
     try:
         enquiry = enquiries.enquiry_submit(
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
             enquirer_kind=data["enquirer_kind"],
             name=data["name"],
             organisation_name=data["organisation_name"],

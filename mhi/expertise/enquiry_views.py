@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 from mhi.accounts.selectors import user_is_coordinator
 from mhi.core.errors import DomainError
 from mhi.core.paging import page_of, querystring_without_page
+from mhi.core.views import client_ip
 from mhi.expertise import enquiries
 from mhi.expertise.enquiry_forms import EnquiryFilterForm, EnquiryForm, EnquiryRouteForm, EnquiryStatusForm
 from mhi.expertise.models import Enquiry
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def rate_limited(request, exc: enquiries.EnquiryRateLimited):

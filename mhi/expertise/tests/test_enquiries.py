@@ -584,3 +584,13 @@ def test_api_routes_and_changes_status(client, world, django_capture_on_commit_c
     )
     assert answered.json()["status"] == "answered"
     assert answered.json()["hours_to_answer"] >= 0
+
+
+def test_behind_the_proxy_the_forwarded_address_is_rate_limited(settings, rf):
+    from mhi.core.views import client_ip
+
+    settings.MHI_BEHIND_PROXY = True
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "203.0.113.9"
+    settings.MHI_BEHIND_PROXY = False
+    assert client_ip(request) == "127.0.0.1"
