@@ -200,6 +200,10 @@ def loaded_index() -> LoadedIndex:
     """This process's index, reloaded when another process (or a task) has changed it."""
     global _loaded
     version = index_stamp()
+    if version[1] is None:
+        # No index state yet (nothing imported or indexed since the database was made): nothing to key a
+        # cached matrix on, so read what is there now.
+        return _load()
     if _loaded is None or _loaded.version != version:
         with _lock:
             if _loaded is None or _loaded.version != version:
