@@ -168,6 +168,9 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Progress as a share of the file: bytes of the stored file read so far, of its size.
+    bytes_total = models.PositiveBigIntegerField(default=0)
+    bytes_read = models.PositiveBigIntegerField(default=0)
     # [{"record": "line 12" / "PMID 123", "message": "..."}]
     report = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
@@ -204,6 +207,60 @@ class IndexedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class LexicalDocument(models.Model):
+    """The words of one document of any kind, for full-text search beside the semantic index.
+
+    On SQLite an FTS5 table (`expertise_lexical_fts`, external content, kept in step by triggers) indexes
+    `text`; on PostgreSQL a GIN index on its English tsvector does. Both are made by migration 0004 and read
+    by mhi.expertise.lexical_search.
+    """
+
+    kind = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    content_hash = models.CharField(max_length=64)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="lexical_document_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
+class ImpactCaseStudy(models.Model):
+    """A REF impact case study: an institution's evidence of the difference its research made."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="impact_case_studies")
+    exercise = models.CharField(max_length=10, default="REF2014")
+    case_study_id = models.CharField("case study id", max_length=20)
+    unit_of_assessment = models.CharField(max_length=200)
+    title = models.TextField()
+    summary = models.TextField(help_text="Summary of the impact")
+    underpinning_research = models.TextField(blank=True)
+    details = models.TextField("details of the impact", blank=True)
+    institution_as_published = models.CharField(max_length=300, blank=True)
+    funders = models.JSONField(default=list, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "impact case studies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "case_study_id", "organisation"], name="impact_case_study_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} {self.case_study_id}: {self.title[:80]}"
+
+    @property
+    def index_text(self) -> str:
+        return f"{self.title}. {self.summary} {self.underpinning_research}".strip()
 
 
 class IndexState(models.Model):
