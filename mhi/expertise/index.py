@@ -114,6 +114,8 @@ def index_changed() -> None:
 
 
 def works_index(*, embedder, progress=None) -> IndexReport:
+    """The works' words (the full-text index, at once) and then their embeddings (the long part)."""
+    works_lexical_update()
     documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
     return index_documents(kind="work", documents=documents, embedder=embedder, progress=progress, remove_missing=True)
 
@@ -209,3 +211,87 @@ def loaded_index() -> LoadedIndex:
             if _loaded is None or _loaded.version != version:
                 _loaded = _load()
     return _loaded
+
+
+# --- documents of any kind: one matrix per kind, and search that joins meaning and words ------------------
+
+
+@dataclass
+class KindMatrix:
+    version: tuple
+    object_ids: np.ndarray  # sorted
+    vectors: np.ndarray  # float32 unit vectors, one row per object id
+
+
+_kind_matrices: dict[str, KindMatrix] = {}
+
+
+def kind_matrix(kind: str) -> KindMatrix:
+    """The embeddings of every document of one kind, held per process and reloaded when the index changes."""
+    version = index_stamp()
+    cached = _kind_matrices.get(kind)
+    if cached is not None and cached.version == version and version[1] is not None:
+        return cached
+    rows = list(IndexedDocument.objects.filter(kind=kind).order_by("object_id").values_list("object_id", "vector"))
+    matrix = KindMatrix(
+        version,
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.stack([np.frombuffer(bytes(r[1]), dtype="<f4") for r in rows])
+        if rows
+        else np.zeros((0, DIMENSIONS), dtype=np.float32),
+    )
+    with _lock:
+        _kind_matrices[kind] = matrix
+    return matrix
+
+
+# Reciprocal rank fusion: each list adds 1 / (RRF_K + rank). 60 is the constant of Cormack, Clarke and
+# Büttcher (SIGIR 2009), used as is by the search engines that fuse lexical and vector results.
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    object_id: int
+    score: float  # fused score: larger is better
+    similarity: float | None  # cosine to the query, when the document is embedded
+    snippet: str  # highlighted words, when the words matched (safe HTML)
+
+
+def documents_for_text(
+    *, kind: str, text: str, embedder, limit: int = 10, object_ids=None, pool: int = 100
+) -> list[DocumentHit]:
+    """Documents of `kind` for a text, by meaning (embedding cosine) and by words (the database's full-text
+    index), fused by reciprocal rank. Documents not embedded yet are still found by their words.
+
+    `object_ids`, when given, restricts the search (for example to what the user may see)."""
+    from mhi.expertise.lexical_search import lexical_search
+
+    allowed = None if object_ids is None else np.fromiter(object_ids, dtype=np.int64)
+    fused: dict[int, float] = {}
+    similarity: dict[int, float] = {}
+    matrix = kind_matrix(kind)
+    if matrix.object_ids.size:
+        sims = matrix.vectors @ embedder.encode_query(text)
+        candidates = np.arange(matrix.object_ids.size)
+        if allowed is not None:
+            candidates = candidates[np.isin(matrix.object_ids, allowed)]
+        order = candidates[np.argsort(-sims[candidates], kind="stable")[:pool]]
+        for rank, row in enumerate(order.tolist(), start=1):
+            object_id = int(matrix.object_ids[row])
+            fused[object_id] = 1.0 / (RRF_K + rank)
+            similarity[object_id] = float(sims[row])
+    snippets = {}
+    hits = lexical_search(kind=kind, query=text, limit=pool, object_ids=None if allowed is None else allowed.tolist())
+    for rank, hit in enumerate(hits, start=1):
+        fused[hit.object_id] = fused.get(hit.object_id, 0.0) + 1.0 / (RRF_K + rank)
+        snippets[hit.object_id] = hit.snippet
+    best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [DocumentHit(oid, score, similarity.get(oid), snippets.get(oid, "")) for oid, score in best]
+
+
+def works_lexical_update():
+    from mhi.expertise.lexical_search import lexical_update
+
+    documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
+    return lexical_update(kind="work", documents=documents, remove_missing=True)
