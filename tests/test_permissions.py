@@ -43,6 +43,14 @@ def _import_job(world):
     )
 
 
+def _impact_case(w):
+    from mhi.expertise.models import ImpactCaseStudy
+
+    return ImpactCaseStudy.objects.create(
+        organisation=w.aston, case_study_id="1", unit_of_assessment="Clinical Medicine", title="T", summary="S"
+    )
+
+
 def _enquiry(w):
     from mhi.expertise.models import Enquiry, EnquiryEvent
 
@@ -108,6 +116,10 @@ PAGES = {
     ),
     # Everyone signed in has a review queue (their own candidacies; empty for most).
     "expertise:review": ("get", lambda w: {}, SIGNED_IN_200),
+    # Works and REF impact case studies are published documents: everyone may search and read them.
+    "expertise:works": ("get", lambda w: {}, ALL_200),
+    "expertise:impact_cases": ("get", lambda w: {}, ALL_200),
+    "expertise:impact_case": ("get", lambda w: {"pk": _impact_case(w).pk}, ALL_200),
     "expertise:person#hidden": (
         "get",
         lambda w: {"slug": "hidden-person"},
@@ -205,6 +217,9 @@ API_OPERATIONS = {
     ("GET", "/api/v1/figures"): (lambda w: {}, None, ALL_200),
     # Everyone may ask; each sees only the people they may see (tests in mhi/expertise/tests).
     ("GET", "/api/v1/expertise/people"): (lambda w: {}, {"q": "asthma"}, ALL_200),
+    ("GET", "/api/v1/expertise/works"): (lambda w: {}, {"q": "asthma"}, ALL_200),
+    ("GET", "/api/v1/expertise/impact-cases"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/expertise/impact-cases/{case_id}"): (lambda w: {"case_id": _impact_case(w).pk}, None, ALL_200),
     ("POST", "/api/v1/imports"): (
         lambda w: {},
         {"format": "openalex", "file": ("works.jsonl", b'{"id": "W1", "title": "T", "publication_year": 2020}\n')},

@@ -319,6 +319,16 @@ def demo_works_load() -> int:
     return created
 
 
+DEMO_IMPACT_CASES = Path(__file__).resolve().parents[2] / "data" / "demo" / "ref2014_impact_cases.csv"
+
+
+def demo_impact_cases_load() -> str:
+    """The seven universities' REF2014 impact case studies (real, CC BY 4.0; data/demo/SOURCES.md)."""
+    from mhi.expertise.evidence import impact_cases_import_file
+
+    return impact_cases_import_file(path=DEMO_IMPACT_CASES).summary()
+
+
 def demo_totp_code(email: str) -> str:
     """The current sign-in code of a demo account with MFA (demo accounts only)."""
     if email not in DEMO_TOTP_SECRETS:

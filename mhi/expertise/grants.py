@@ -17,8 +17,8 @@ from mhi.core.validators import orcid_normalise
 from mhi.directory.models import Organisation, Person
 from mhi.expertise.importers.base import FileUnreadable
 from mhi.expertise.importers.gtr import GrantRecord, gtr_records
-from mhi.expertise.models import Grant, GrantParticipant
-from mhi.expertise.services import BATCH_SIZE, MAX_PROBLEMS, MAX_SKIPS_LISTED, PROGRESS_EVERY
+from mhi.expertise.models import Grant, GrantParticipant, ImportJob
+from mhi.expertise.services import BATCH_SIZE, MAX_PROBLEMS, MAX_SKIPS_LISTED, PROGRESS_EVERY, ImportJobProgress
 
 GRANT_READERS: dict[str, Callable[[Path], Iterator[GrantRecord]]] = {"gtr": gtr_records}
 CONTENT_FIELDS = ("title", "value", "start_date", "end_date", "lead_organisation_id")
@@ -41,6 +41,15 @@ class GrantImportReport:
     pis_matched: int = 0
     lead_organisations_matched: int = 0
 
+    def counters(self) -> dict:
+        return {
+            "records_seen": self.records_seen,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped_count,
+        }
+
     def skip(self, record: GrantRecord, problems: list[tuple[str, str]]) -> None:
         self.skipped_count += 1
         if len(self.skipped) < MAX_SKIPS_LISTED:
@@ -61,6 +70,7 @@ def grants_import_file(
     path: Path | str,
     format: str,
     skip_bad_records: bool = False,
+    job: ImportJob | None = None,
     on_progress: Callable[[GrantImportReport], None] | None = None,
 ) -> GrantImportReport:
     """Import every project in the file as a grant with its principal investigator, all or nothing.
@@ -75,7 +85,9 @@ def grants_import_file(
     date or lead organisation set by hand stays), and a grant from another source only has its empty
     fields filled. The lead organisation is the directory organisation whose name is exactly the file's
     (ignoring case); the PI is the person with the PI's ORCID iD, and otherwise left unmatched.
-    `on_progress` is called every PROGRESS_EVERY rows.
+
+    `job`'s counters and how far into the file the import has read are refreshed every PROGRESS_EVERY
+    rows, as for works (see ImportJobProgress); `on_progress` is called at the same points.
     """
     path = Path(path)
     reader = GRANT_READERS.get(format)
@@ -83,15 +95,20 @@ def grants_import_file(
         raise DomainError(
             f"“{format}” is not a grants format; choose one of {', '.join(GRANT_READERS)}.", field="format"
         )
-    if not path.exists():
-        raise ImportFailed([RowProblem(file=path.name, row=0, column="-", message=f"not found at {path}")])
     report = GrantImportReport(file=path.name, format=format)
-    with transaction.atomic():
-        _import_records(reader(path), report, skip_bad_records=skip_bad_records, on_progress=on_progress)
+    with ImportJobProgress(job, report, path=path) as progress:
+        if not path.exists():
+            raise ImportFailed([RowProblem(file=path.name, row=0, column="-", message=f"not found at {path}")])
+        with transaction.atomic():
+            _import_records(
+                reader(path), report, skip_bad_records=skip_bad_records, progress=progress, on_progress=on_progress
+            )
     return report
 
 
-def _import_records(records: Iterable[GrantRecord], report: GrantImportReport, *, skip_bad_records, on_progress):
+def _import_records(
+    records: Iterable[GrantRecord], report: GrantImportReport, *, skip_bad_records, progress, on_progress
+):
     writer = _GrantWriter(
         organisation_ids=_organisation_ids_by_name(), person_ids=_person_ids_by_orcid(), report=report
     )
@@ -122,11 +139,14 @@ def _import_records(records: Iterable[GrantRecord], report: GrantImportReport, *
             elif not problems:
                 # Once the file is refused nothing more is written; reading on finds its other problems.
                 batch.append(record)
-            if len(batch) >= BATCH_SIZE:
+            # Written at each progress point too, so the job's counts are those of the rows read.
+            if len(batch) >= BATCH_SIZE or report.records_seen % PROGRESS_EVERY == 0:
                 writer.write(batch)
                 batch.clear()
-            if report.records_seen % PROGRESS_EVERY == 0 and on_progress is not None:
-                on_progress(report)
+            if report.records_seen % PROGRESS_EVERY == 0:
+                progress.update()
+                if on_progress is not None:
+                    on_progress(report)
         if not problems:
             writer.write(batch)
     except FileUnreadable as exc:

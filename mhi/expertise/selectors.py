@@ -12,7 +12,7 @@ from mhi.directory.models import Person
 from mhi.expertise.engine.embedding import MAX_QUERY_CHARS
 from mhi.expertise.engine.ranking import LEXICAL_WEIGHT, best_works, owner_starts, top_people
 from mhi.expertise.index import loaded_index
-from mhi.expertise.models import Work
+from mhi.expertise.models import Authorship, Work
 
 
 class EmptyQuery(ValueError):
@@ -247,3 +247,45 @@ def organisation_expertise(*, user, organisation) -> OrganisationExpertise:
         works_by_year=[(row["year"], row["n"]) for row in by_year],
         works_total=works.count(),
     )
+
+
+class WorksSearch:
+    """A lazily paged full-text search of works, shaped like a sequence so Django's Paginator can page it:
+    only the page asked for is read from the full-text index."""
+
+    def __init__(self, *, user, query: str):
+        self.user, self.query = user, query
+
+    def count(self) -> int:
+        from mhi.expertise.lexical_search import lexical_count
+
+        return lexical_count(kind="work", query=self.query)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[tuple[Work, str, list[Person]]]:
+        from mhi.expertise.lexical_search import lexical_search
+
+        start, stop = item.start or 0, item.stop
+        hits = lexical_search(kind="work", query=self.query, offset=start, limit=stop - start)
+        works = Work.objects.in_bulk([h.object_id for h in hits])
+        visible = set(
+            directory_selectors.people_visible_to(user=self.user)
+            .filter(authorships__work__in=list(works))
+            .values_list("pk", flat=True)
+        )
+        authors = {}
+        for authorship in (
+            Authorship.objects.filter(work__in=list(works), person__in=visible)
+            .select_related("person")
+            .order_by("position")
+        ):
+            authors.setdefault(authorship.work_id, []).append(authorship.person)
+        return [(works[h.object_id], h.snippet, authors.get(h.object_id, [])) for h in hits if h.object_id in works]
+
+
+def works_search(*, user, query: str) -> WorksSearch:
+    """Works with any of the query's words, ranked by the database's full-text index (BM25 / ts_rank), with the
+    matched authors the user may see."""
+    return WorksSearch(user=user, query=query)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
+from mhi.core.imports import ReadPosition
 from mhi.expertise.importers import READERS
 from mhi.expertise.importers.base import FileUnreadable, RecordProblem, WorkRecord, record_problems
 from mhi.expertise.importers.matching import AuthorMatcher
@@ -94,34 +95,23 @@ def works_import_file(
     take over from authors without, and their source becomes the work's. Authorships are replaced only
     when the author list changed, and are then matched again.
 
-    `job`'s counters are refreshed every PROGRESS_EVERY records (see _JobProgress for when other
-    connections see them); `on_progress` is called at the same points for a caller in this process (the
-    command line). `actor` becomes the job's `created_by` when it has none.
+    `job`'s counters and how far into the file the import has read are refreshed every PROGRESS_EVERY
+    records (see ImportJobProgress for when other connections see them); `on_progress` is called at the
+    same points for a caller in this process (the command line). `actor` becomes the job's `created_by`
+    when it has none.
     """
     path = Path(path)
     reader = READERS.get(format)
     if reader is None:
         raise DomainError(f"“{format}” is not a works format; choose one of {', '.join(READERS)}.", field="format")
     report = ImportReport(file=path.name, format=format)
-    if job is not None:
-        _job_started(job, actor)
-    progress = _JobProgress(job)
-    try:
+    with ImportJobProgress(job, report, path=path, actor=actor) as progress:
         if not path.exists():
             raise ImportFailed([RecordProblem(file=path.name, record="", column="-", message=f"not found at {path}")])
         with transaction.atomic():
             _import_records(
                 reader(path), report, skip_bad_records=skip_bad_records, progress=progress, on_progress=on_progress
             )
-    except ImportFailed as exc:
-        _job_finished(job, report, problems=exc.problems)
-        raise
-    except Exception as exc:
-        _job_finished(job, report, problems=[RecordProblem(file=path.name, record="", column="-", message=str(exc))])
-        raise
-    finally:
-        progress.close()
-    _job_finished(job, report)
     return report
 
 
@@ -158,7 +148,7 @@ def _import_records(records: Iterable[WorkRecord], report: ImportReport, *, skip
             if len(batch) >= BATCH_SIZE or report.records_seen % PROGRESS_EVERY == 0:
                 flush()
                 if report.records_seen % PROGRESS_EVERY == 0:
-                    progress.write(report)
+                    progress.update()
                     if on_progress is not None:
                         on_progress(report)
         if not problems:
@@ -369,65 +359,100 @@ class _BatchWriter:
         )
 
 
-def _job_started(job: ImportJob, actor) -> None:
-    fields = {"status": ImportJob.Status.RUNNING, "started_at": timezone.now(), "finished_at": None, "error": ""}
-    fields |= {"records_seen": 0, "created": 0, "updated": 0, "unchanged": 0, "skipped": 0, "report": []}
-    if job.created_by_id is None and getattr(actor, "is_authenticated", False):
-        fields["created_by"] = actor
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(job, name, value)
+class ImportJobProgress:
+    """A file import's ImportJob from start to finish, around the import:
 
+        with ImportJobProgress(job, report, path=path) as progress:
+            ...  # read and write, calling progress.update() every PROGRESS_EVERY records
 
-class _JobProgress:
-    """Writes a job's counters while the import's transaction is still open.
+    Entering marks the job running with the file's size as `bytes_total`; `update()` writes the report's
+    counters and how far into the file the reader is (`bytes_read`); leaving marks it done with the report's
+    skipped records, or failed with the problems of the ImportFailed (or other error) that ended it. With
+    no job it does nothing. `report` is an ImportReport or a GrantImportReport: anything with `file`,
+    `counters()` and `skipped`.
 
-    On PostgreSQL they go through a connection of their own, which commits at once, so a page polling the
-    job sees them (the job row is committed before the import starts and the import never touches it).
-    SQLite allows one writer at a time, and a caller that already holds a transaction would not let another
-    connection see the job; there the counters are written in the import's own transaction and are seen
-    when it commits.
+    The counters are written while the import's transaction is still open. On PostgreSQL they go through a
+    connection of their own, which commits at once, so a page polling the job sees them (the job row is
+    committed before the import starts and the import never touches it). SQLite allows one writer at a
+    time, and a caller that already holds a transaction would not let another connection see the job; there
+    the counters are written in the import's own transaction and are seen when it commits.
     """
 
-    def __init__(self, job: ImportJob | None):
-        self.job = job
+    def __init__(self, job: ImportJob | None, report, *, path: Path, actor=None):
+        self.job, self.report, self.path, self.actor = job, report, path, actor
+        self.read = ReadPosition()
         self.side = None
-        if job is not None and connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
-    def write(self, report: ImportReport) -> None:
+    def __enter__(self) -> "ImportJobProgress":
+        if self.job is not None:
+            self._started()
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.read.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        try:
+            if isinstance(exc, ImportFailed):
+                self._finished(problems=exc.problems)
+            elif isinstance(exc, Exception):
+                self._finished(problems=[RecordProblem(file=self.report.file, record="", column="-", message=str(exc))])
+            elif exc is None:
+                self._finished()
+        finally:
+            if self.side is not None:
+                self.side.close()
+            self.read.__exit__(exc_type, exc, traceback)
+
+    def update(self) -> None:
         if self.job is None:
             return
-        counters = report.counters()
+        fields = self.report.counters() | {"bytes_read": self.read.bytes_read}
         if self.side is None:
-            ImportJob.objects.filter(pk=self.job.pk).update(**counters)
+            ImportJob.objects.filter(pk=self.job.pk).update(**fields)
             return
         quote = self.side.ops.quote_name
-        assignments = ", ".join(f"{quote(name)} = %s" for name in counters)
+        assignments = ", ".join(f"{quote(name)} = %s" for name in fields)
         sql = f"UPDATE {quote(ImportJob._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 - names are ours
         with self.side.cursor() as cursor:
-            cursor.execute(sql, [*counters.values(), self.job.pk])
+            cursor.execute(sql, [*fields.values(), self.job.pk])
 
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
+    def _started(self) -> None:
+        fields = {"status": ImportJob.Status.RUNNING, "started_at": timezone.now(), "finished_at": None, "error": ""}
+        fields |= {"records_seen": 0, "created": 0, "updated": 0, "unchanged": 0, "skipped": 0, "report": []}
+        # A JATS folder has no one size; its job shows counts without a percentage.
+        fields |= {"bytes_total": self.path.stat().st_size if self.path.is_file() else 0, "bytes_read": 0}
+        if self.job.created_by_id is None and getattr(self.actor, "is_authenticated", False):
+            fields["created_by"] = self.actor
+        self._save(fields)
+
+    def _finished(self, *, problems: list | None = None) -> None:
+        if self.job is None:
+            return
+        fields = {"finished_at": timezone.now(), "bytes_read": self.read.bytes_read} | self.report.counters()
+        if problems is None:
+            fields |= {"status": ImportJob.Status.DONE, "report": self.report.skipped, "error": ""}
+        else:
+            # Nothing was written, so nothing was created or updated, however far the reading got.
+            fields |= {"status": ImportJob.Status.FAILED, "created": 0, "updated": 0, "unchanged": 0}
+            fields |= {"report": [_problem_listed(p) for p in problems], "error": str(problems[0])}
+            if len(problems) > 1:
+                fields["error"] += f" (and {len(problems) - 1} more problems)"
+        self._save(fields)
+
+    def _save(self, fields: dict) -> None:
+        ImportJob.objects.filter(pk=self.job.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self.job, name, value)
 
 
-def _job_finished(job: ImportJob | None, report: ImportReport, *, problems: list | None = None) -> None:
-    if job is None:
-        return
-    fields = {"finished_at": timezone.now()} | report.counters()
-    if problems is None:
-        fields |= {"status": ImportJob.Status.DONE, "report": report.skipped, "error": ""}
-    else:
-        # Nothing was written, so nothing was created or updated, however far the reading got.
-        fields |= {"status": ImportJob.Status.FAILED, "created": 0, "updated": 0, "unchanged": 0}
-        fields |= {"report": [{"record": p.record, "message": p.message} for p in problems], "error": str(problems[0])}
-        if len(problems) > 1:
-            fields["error"] += f" (and {len(problems) - 1} more problems)"
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(job, name, value)
+def _problem_listed(problem) -> dict:
+    """A problem as the job's report lists it: {"record": "line 2 (W123)" or "row 4", "message": ...}."""
+    if isinstance(problem, RecordProblem):
+        return {"record": problem.record, "message": problem.message}
+    # A CSV row's problem (grants) names its column in the message, as a skipped row's does.
+    message = problem.message if problem.column == "-" else f"column “{problem.column}”: {problem.message}"
+    return {"record": f"row {problem.row}" if problem.row else "", "message": message}
 
 
 def _may_decide(user, authorship: Authorship, person) -> bool:

@@ -1,4 +1,4 @@
-"""Background tasks for expertise: importing a works file, (re)building the semantic index."""
+"""Background tasks for expertise: importing a works or grants file, (re)building the semantic index."""
 
 from django_tasks import task
 
@@ -6,9 +6,11 @@ from django_tasks import task
 @task()
 def works_index_build() -> dict:
     from mhi.expertise.engine.embedding import embedder
+    from mhi.expertise.evidence import impact_cases_index
     from mhi.expertise.index import works_index
 
     report = works_index(embedder=embedder())
+    impact_cases_index(embedder=embedder())  # a hundred or so per university: small beside the works
     return {"seen": report.seen, "embedded": report.embedded, "unchanged": report.unchanged, "removed": report.removed}
 
 
@@ -31,4 +33,22 @@ def works_import_run(*, job_id: int) -> str:
 
         index_changed()  # new works are found by their words at once, and by meaning once embedded
         works_index_build.enqueue()
+    return "done"
+
+
+@task()
+def grants_import_run(*, job_id: int) -> str:
+    """Import the job's grants file; a refused file leaves the job failed with its problems, nothing written.
+
+    Grants are not in the index (their holders' works are), so nothing is rebuilt after it.
+    """
+    from mhi.core.errors import ImportFailed
+    from mhi.expertise.grants import grants_import_file
+    from mhi.expertise.models import ImportJob
+
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        grants_import_file(path=job.file.path, format=job.format, skip_bad_records=job.skip_bad_records, job=job)
+    except ImportFailed:
+        return "failed"
     return "done"

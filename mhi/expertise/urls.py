@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mhi.expertise import views
+from mhi.expertise import evidence_views, views
 
 app_name = "expertise"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:job_id>/", views.import_job, name="import_job"),
     path("review/", views.review, name="review"),
+    path("works/", evidence_views.works, name="works"),
+    path("impact/", evidence_views.impact_cases, name="impact_cases"),
+    path("impact/<int:pk>/", evidence_views.impact_case, name="impact_case"),
 ]

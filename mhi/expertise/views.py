@@ -13,10 +13,11 @@ from mhi.core.paging import page_of, querystring_without_page
 from mhi.directory import selectors as directory_selectors
 from mhi.directory.models import Person
 from mhi.expertise.engine.embedding import embedder
+from mhi.expertise.evidence import impact_cases_for_text, impact_cases_of
 from mhi.expertise.forms import ExpertiseSearchForm
 from mhi.expertise.grants import grants_of
 from mhi.expertise.import_forms import ImportForm
-from mhi.expertise.imports import import_job_start, import_jobs_visible_to, user_may_import
+from mhi.expertise.imports import import_job_percent_read, import_job_start, import_jobs_visible_to, user_may_import
 from mhi.expertise.selectors import (
     EmptyQuery,
     ExpertiseFilters,
@@ -61,6 +62,10 @@ def find(request):
     context = {
         "form": form,
         "ranking": ranking,
+        # Institutional evidence beside the people: the partner universities' impact case studies that match.
+        "evidence": impact_cases_for_text(text=ranking.query, embedder=embedder(), limit=3)
+        if ranking and page == 1
+        else [],
         "page": page,
         "pages": pages,
         "first_rank": (page - 1) * PAGE_SIZE + 1,
@@ -149,7 +154,7 @@ def import_job(request, job_id):
     if job is None:
         raise Http404("No such import")
     template = "expertise/import_job.html#progress" if request.htmx else "expertise/import_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "percent_read": import_job_percent_read(job)})
 
 
 @login_required
@@ -183,5 +188,9 @@ def organisation(request, slug):
     return render(
         request,
         "expertise/organisation.html",
-        {"org": org, "expertise": organisation_expertise(user=request.user, organisation=org)},
+        {
+            "org": org,
+            "expertise": organisation_expertise(user=request.user, organisation=org),
+            "impact_cases": impact_cases_of(org),
+        },
     )

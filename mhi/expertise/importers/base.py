@@ -3,6 +3,7 @@ plus the normalising and checking that all formats share."""
 
 import datetime
 import gzip
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from mhi.core.errors import RowProblem
+from mhi.core.imports import open_for_import
 from mhi.core.validators import ORCID_RE, orcid_normalise
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -20,6 +22,7 @@ PMID_RE = re.compile(r"^\d{1,20}$")
 OPENALEX_ID_RE = re.compile(r"^W\d{1,18}$")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 EARLIEST_YEAR = 1800
+GZIP_MAGIC = b"\x1f\x8b"
 
 # Longest values the Work and Authorship columns hold; longer free text is cut, longer identifiers are errors.
 VENUE_MAX, WORK_TYPE_MAX, RAW_NAME_MAX = 500, 50, 300
@@ -92,17 +95,25 @@ class RecordProblem(RowProblem):
 
 def open_text(path: Path) -> IO[str]:
     """The file as UTF-8 text, gunzipped when it is gzip (OpenAlex snapshots ship as .gz parts)."""
-    with path.open("rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return path.open(encoding="utf-8-sig")
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig")
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    with path.open("rb") as handle:
-        magic = handle.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    """The file's bytes, gunzipped when it is gzip; a job's progress is measured in the file as stored."""
+    handle = open_for_import(path)
+    return _GzipFile(fileobj=handle) if handle.peek(2)[:2] == GZIP_MAGIC else handle
+
+
+class _GzipFile(gzip.GzipFile):
+    """A GzipFile that closes the file it reads (GzipFile leaves a file object it was given open)."""
+
+    def close(self) -> None:
+        source = self.fileobj
+        try:
+            super().close()
+        finally:
+            if source is not None:
+                source.close()
 
 
 def clean_text(value) -> str:

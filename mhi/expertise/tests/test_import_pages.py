@@ -28,10 +28,12 @@ def test_admin_uploads_a_file_and_the_task_imports_it(
     assert response["Location"] == reverse("expertise:import_job", args=[job.pk])
     job.refresh_from_db()
     assert (job.status, job.records_seen, job.created) == ("done", 6, 6)
+    assert (job.bytes_read, job.bytes_total) == (len(content), len(content))
     assert Work.objects.count() == 6
     assert Path(job.file.path).is_relative_to(tmp_path)  # stored under MEDIA_ROOT, never served
     page = client.get(reverse("expertise:import_job", args=[job.pk]))
     assert "Done" in page.content.decode()
+    assert "100% of the file read" in page.content.decode()
     assert "hx-trigger" not in page.content.decode()  # finished jobs stop polling
 
 

@@ -10,7 +10,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from mhi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRETS, demo_seed, demo_works_load
+from mhi.core.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRETS,
+    demo_impact_cases_load,
+    demo_seed,
+    demo_works_load,
+)
 
 
 class Command(BaseCommand):
@@ -28,6 +35,7 @@ class Command(BaseCommand):
         created = demo_seed()
         self.stdout.write(f"Demo data ready ({created['people']} people and {created['accounts']} accounts created).")
         self.stdout.write(f"Demo works ready ({demo_works_load()} created).")
+        self.stdout.write(f"REF2014 impact case studies of the seven universities: {demo_impact_cases_load()}.")
         if no_serve:
             call_command("index_works", stdout=self.stdout)
         else:

@@ -1,50 +1,12 @@
 """mhi import-grants FILE --format gtr [--skip-bad-records]: import funders' projects as grants, all or nothing."""
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
-from mhi.core.errors import DomainError, ImportFailed
-from mhi.expertise.grants import GRANT_READERS, GrantImportReport, grants_import_file
-
-PRINT_EVERY = 1000
+from mhi.expertise.grants import GRANT_READERS, grants_import_file
+from mhi.expertise.management.commands._import_command import FileImportCommand
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = "Import grants and their principal investigators from a Gateway to Research projects CSV."
-
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="The file to import (a GtR project-search export, .csv)")
-        parser.add_argument("--format", required=True, choices=sorted(GRANT_READERS), help="The file's format")
-        parser.add_argument(
-            "--skip-bad-records",
-            action="store_true",
-            help="Leave out rows that fail the checks and list them, instead of refusing the whole file",
-        )
-
-    def handle(self, *args, **options):
-        printed = 0
-
-        def progress(report: GrantImportReport) -> None:
-            nonlocal printed
-            if report.records_seen - printed >= PRINT_EVERY:
-                printed = report.records_seen - report.records_seen % PRINT_EVERY
-                self.stdout.write(f"{printed:,} rows…")
-
-        try:
-            report = grants_import_file(
-                path=options["file"],
-                format=options["format"],
-                skip_bad_records=options["skip_bad_records"],
-                on_progress=progress,
-            )
-        except ImportFailed as exc:
-            lines = "\n".join(f"  {p}" for p in exc.problems)
-            raise CommandError(f"Nothing was written: {len(exc.problems)} problem(s) found.\n{lines}") from exc
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
-        self.stdout.write(f"Imported {report.file}: {report.summary()}")
-        for skipped in report.skipped:
-            self.stdout.write(f"  skipped {skipped['record']}: {skipped['message']}")
-        if report.skipped_count > len(report.skipped):
-            self.stdout.write(f"  … and {report.skipped_count - len(report.skipped):,} more skipped")
+    formats = list(GRANT_READERS)
+    unit = "rows"
+    file_help = "The file to import (a GtR project-search export, .csv)"
+    import_file = staticmethod(grants_import_file)

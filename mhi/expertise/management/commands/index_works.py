@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Embed works whose text is new or changed since the last run (all-MiniLM-L6-v2, offline)."
+    help = "Embed works (and impact case studies) whose text is new or changed since the last run (all-MiniLM-L6-v2, offline)."
 
     def handle(self, *args, **options):
         from mhi.expertise.engine.embedding import embedder
@@ -17,3 +17,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Index up to date: {report.embedded:,} embedded, {report.unchanged:,} unchanged, {report.removed:,} removed."
         )
+        from mhi.expertise.evidence import impact_cases_index
+
+        cases = impact_cases_index(embedder=embedder())
+        self.stdout.write(f"Impact case studies: {cases.embedded:,} embedded, {cases.unchanged:,} unchanged.")
