@@ -84,6 +84,35 @@ class Authorship(models.Model):
         return f"{self.raw_name} on {self.work}"
 
 
+class AuthorshipDecision(models.Model):
+    """A person's (or an admin's) decision on an ambiguous authorship: "this is me" or "this is not me".
+
+    Kept apart from the authorship, keyed by the work and the author's name as published (folded), so a
+    re-import that rewrites the work's author list applies the same decisions again instead of asking twice.
+    """
+
+    class Decision(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        REJECTED = "rejected", "Rejected"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorship_decisions")
+    name_key = models.CharField(max_length=300, help_text="The author's name as published, folded")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authorship_decisions")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "name_key", "person"], name="authorship_decision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.decision} “{self.name_key}” on work {self.work_id}"
+
+
 class Grant(models.Model):
     funder = models.CharField(max_length=200)
     reference = models.CharField(max_length=100)

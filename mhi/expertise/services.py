@@ -18,8 +18,8 @@ from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.core.imports import ReadPosition
 from mhi.expertise.importers import READERS
 from mhi.expertise.importers.base import FileUnreadable, RecordProblem, WorkRecord, record_problems
-from mhi.expertise.importers.matching import AuthorMatcher
-from mhi.expertise.models import Authorship, ImportJob, Work
+from mhi.expertise.importers.matching import AuthorMatch, AuthorMatcher, name_fold
+from mhi.expertise.models import Authorship, AuthorshipDecision, ImportJob, Work
 
 # Records written per round trip, and how often the job's counters are refreshed.
 BATCH_SIZE = 500
@@ -324,10 +324,14 @@ class _BatchWriter:
         return changed
 
     def _write_authorships(self, works_and_authors) -> None:
+        works_and_authors = list(works_and_authors)
+        decisions = _decisions_for([work.pk for work, _ in works_and_authors if work.pk is not None])
         authorships, candidates = [], []
         for work, authors in works_and_authors:
             for author in authors:
                 match = self.matcher.match(author)
+                if work.pk is not None:
+                    match = _apply_decisions(match, decisions.get((work.pk, name_fold(author.raw_name))))
                 authorship = Authorship(
                     work=work,
                     position=author.position,
@@ -357,6 +361,49 @@ class _BatchWriter:
             ],
             batch_size=BATCH_SIZE,
         )
+
+
+def _decisions_for(work_ids: list[int]) -> dict[tuple[int, str], dict]:
+    """People's earlier decisions on these works' authorships: {(work, folded name): {"claimed", "rejected"}}."""
+    found: dict[tuple[int, str], dict] = {}
+    for work_id, key, person_id, decision in AuthorshipDecision.objects.filter(work_id__in=work_ids).values_list(
+        "work_id", "name_key", "person_id", "decision"
+    ):
+        entry = found.setdefault((work_id, key), {"claimed": None, "rejected": set()})
+        if decision == AuthorshipDecision.Decision.CLAIMED:
+            entry["claimed"] = person_id
+        else:
+            entry["rejected"].add(person_id)
+    return found
+
+
+def _apply_decisions(match: AuthorMatch, decisions: dict | None) -> AuthorMatch:
+    """A re-imported author list asks nobody twice: a claim stands, and a person who said "not me" is not
+    matched or asked again."""
+    if not decisions:
+        return match
+    if decisions["claimed"] is not None:
+        return AuthorMatch(Authorship.Match.MATCHED, decisions["claimed"], [])
+    rejected = decisions["rejected"]
+    if match.status == Authorship.Match.MATCHED and match.person_id in rejected:
+        return AuthorMatch(Authorship.Match.REJECTED)
+    if match.status == Authorship.Match.REVIEW:
+        remaining = [p for p in match.candidate_ids if p not in rejected]
+        return (
+            AuthorMatch(Authorship.Match.REVIEW, None, remaining)
+            if remaining
+            else AuthorMatch(Authorship.Match.REJECTED)
+        )
+    return match
+
+
+def _record_decision(*, actor, authorship: Authorship, person, decision: str) -> None:
+    AuthorshipDecision.objects.update_or_create(
+        work_id=authorship.work_id,
+        name_key=name_fold(authorship.raw_name)[:300],
+        person=person,
+        defaults={"decision": decision, "decided_by": actor if getattr(actor, "is_authenticated", False) else None},
+    )
 
 
 class ImportJobProgress:
@@ -481,6 +528,7 @@ def authorship_claim(*, actor, authorship: Authorship, person) -> Authorship:
     authorship.person, authorship.match_status = person, Authorship.Match.MATCHED
     authorship.save(update_fields=["person", "match_status"])
     authorship.candidates.clear()
+    _record_decision(actor=actor, authorship=authorship, person=person, decision=AuthorshipDecision.Decision.CLAIMED)
     return authorship
 
 
@@ -493,6 +541,7 @@ def authorship_reject(*, actor, authorship: Authorship, person) -> Authorship:
     if not _may_decide(actor, authorship, person):
         raise PermissionDenied(f"You cannot decide authorships for {person}.")
     authorship.candidates.remove(person)
+    _record_decision(actor=actor, authorship=authorship, person=person, decision=AuthorshipDecision.Decision.REJECTED)
     if not authorship.candidates.exists():
         authorship.match_status = Authorship.Match.REJECTED
         authorship.save(update_fields=["match_status"])

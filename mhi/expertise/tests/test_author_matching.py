@@ -98,3 +98,57 @@ def test_the_directory_is_read_once_per_import_not_once_per_author(db, people):
         works_import_file(path=PAGE, format="openalex")
     directory_reads = [q["sql"] for q in queries if '"directory_' in q["sql"]]
     assert len(directory_reads) == 2  # people with ORCID iDs, then affiliations with ROR ids
+
+
+def _page_with_changed_author_list(tmp_path) -> Path:
+    """The same file, with the last author of the work Jevin West is on dropped: a changed author list."""
+    import json
+
+    page = json.loads(PAGE.read_text(encoding="utf-8"))
+    for work in page["results"]:
+        names = [a.get("raw_author_name") for a in work["authorships"]]
+        if "Jevin West" in names and names[-1] != "Jevin West":
+            work["authorships"] = work["authorships"][:-1]
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    return path
+
+
+def _user_for(person):
+    from mhi.accounts.models import User
+
+    person.user = User.objects.create_user(email=f"{person.slug}@example.org", password="x")
+    person.save()
+    return person.user
+
+
+def test_a_claim_survives_a_reimport_that_rewrites_the_author_list(db, tmp_path):
+    from mhi.expertise.services import authorship_claim
+
+    jevin = _person_at("00cvxb145", "Jevin", "West")
+    _person_at("00cvxb145", "Jane", "West")
+    works_import_file(path=PAGE, format="openalex")
+    authorship_claim(actor=_user_for(jevin), authorship=_authorship("Jevin West"), person=jevin)
+    before = Authorship.objects.filter(work=_authorship("Jevin West").work).count()
+    report = works_import_file(path=_page_with_changed_author_list(tmp_path), format="openalex")
+    after = _authorship("Jevin West")
+    assert Authorship.objects.filter(work=after.work).count() == before - 1  # the list was rewritten
+    assert (after.match_status, after.person) == ("matched", jevin)
+    assert list(after.candidates.all()) == []
+    assert report.review == 0
+
+
+def test_a_rejection_survives_a_reimport_and_the_other_candidate_stays_asked(db, tmp_path):
+    from mhi.expertise.models import AuthorshipDecision
+    from mhi.expertise.services import authorship_reject
+
+    jevin = _person_at("00cvxb145", "Jevin", "West")
+    jane = _person_at("00cvxb145", "Jane", "West")
+    works_import_file(path=PAGE, format="openalex")
+    authorship_reject(actor=_user_for(jane), authorship=_authorship("Jevin West"), person=jane)
+    decision = AuthorshipDecision.objects.get()
+    assert (decision.name_key, decision.person, decision.decision) == ("jevin west", jane, "rejected")
+    works_import_file(path=_page_with_changed_author_list(tmp_path), format="openalex")
+    after = _authorship("Jevin West")
+    assert after.match_status == "review"
+    assert list(after.candidates.all()) == [jevin]
