@@ -111,11 +111,11 @@ def impact_cases_import_file(*, path: Path, skip_unmatched: bool = False) -> Imp
     if report.created or report.updated:
         from mhi.expertise.lexical_search import lexical_update
 
-        lexical_update(kind=KIND, documents=_documents(), remove_missing=True)
+        lexical_update(kind=KIND, documents=impact_case_documents(), remove_missing=True)
     return report
 
 
-def _documents():
+def impact_case_documents():
     return (
         (c.pk, c.index_text) for c in ImpactCaseStudy.objects.only("id", "title", "summary", "underpinning_research")
     )
@@ -126,8 +126,10 @@ def impact_cases_index(*, embedder, progress=None):
     from mhi.expertise.index import index_documents
     from mhi.expertise.lexical_search import lexical_update
 
-    lexical_update(kind=KIND, documents=_documents(), remove_missing=True)
-    return index_documents(kind=KIND, documents=_documents(), embedder=embedder, progress=progress, remove_missing=True)
+    lexical_update(kind=KIND, documents=impact_case_documents(), remove_missing=True)
+    return index_documents(
+        kind=KIND, documents=impact_case_documents(), embedder=embedder, progress=progress, remove_missing=True
+    )
 
 
 # --- reads --------------------------------------------------------------------------------------------

@@ -116,8 +116,9 @@ def index_changed() -> None:
 def works_index(*, embedder, progress=None) -> IndexReport:
     """The works' words (the full-text index, at once) and then their embeddings (the long part)."""
     works_lexical_update()
-    documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
-    return index_documents(kind="work", documents=documents, embedder=embedder, progress=progress, remove_missing=True)
+    return index_documents(
+        kind="work", documents=work_documents(), embedder=embedder, progress=progress, remove_missing=True
+    )
 
 
 @dataclass
@@ -290,8 +291,53 @@ def documents_for_text(
     return [DocumentHit(oid, score, similarity.get(oid), snippets.get(oid, "")) for oid, score in best]
 
 
+# --- every kind of document, indexed by one task ------------------------------------------------------------
+
+# kind -> a function returning (object_id, text) pairs of every document of that kind. Apps register their
+# kinds in AppConfig.ready() (works and impact case studies here; opportunities, equipment, ... in theirs).
+DOCUMENT_SOURCES: dict[str, Callable[[], Iterable[tuple[int, str]]]] = {}
+
+
+def register_document_source(kind: str, documents: Callable[[], Iterable[tuple[int, str]]]) -> None:
+    DOCUMENT_SOURCES[kind] = documents
+
+
+def index_kind(kind: str, *, embedder, progress=None, words_only: bool = False) -> IndexReport:
+    """One kind's documents into the full-text index (at once) and then the semantic index."""
+    from mhi.expertise.lexical_search import lexical_update
+
+    lexical_update(kind=kind, documents=DOCUMENT_SOURCES[kind](), remove_missing=True)
+    if words_only:
+        return IndexReport()
+    return index_documents(
+        kind=kind, documents=DOCUMENT_SOURCES[kind](), embedder=embedder, progress=progress, remove_missing=True
+    )
+
+
+def index_all(*, embedder, progress=None) -> dict[str, IndexReport]:
+    """Every registered kind: words first for all (so everything is searchable by words soonest), then
+    embeddings, works first."""
+    from mhi.expertise.lexical_search import lexical_update
+
+    for kind, documents in DOCUMENT_SOURCES.items():
+        lexical_update(kind=kind, documents=documents(), remove_missing=True)
+    return {
+        kind: index_documents(
+            kind=kind,
+            documents=documents(),
+            embedder=embedder,
+            progress=(lambda report, kind=kind: progress(kind, report)) if progress else None,
+            remove_missing=True,
+        )
+        for kind, documents in DOCUMENT_SOURCES.items()
+    }
+
+
+def work_documents():
+    return ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
+
+
 def works_lexical_update():
     from mhi.expertise.lexical_search import lexical_update
 
-    documents = ((w.pk, w.index_text) for w in Work.objects.only("id", "title", "abstract").iterator(chunk_size=2000))
-    return lexical_update(kind="work", documents=documents, remove_missing=True)
+    return lexical_update(kind="work", documents=work_documents(), remove_missing=True)

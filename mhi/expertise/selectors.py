@@ -76,8 +76,7 @@ def experts_for_text(
     if index.size == 0:
         return ExpertRanking(query, 0, [], truncated)
     similarities = index.vectors @ embedder.encode_query(query)
-    query_terms = index.lexical.transform([query])
-    lexical = np.asarray((index.lexical.matrix @ query_terms.T).todense()).ravel()
+    lexical = index.lexical.similarities(query)
     similarities = similarities + LEXICAL_WEIGHT * lexical[index.lexical_rows]
 
     rows = np.ones(index.size, dtype=bool)

@@ -5,13 +5,12 @@ from django_tasks import task
 
 @task()
 def works_index_build() -> dict:
+    """Every kind of document (works, impact case studies, opportunities, ...): words, then embeddings."""
     from mhi.expertise.engine.embedding import embedder
-    from mhi.expertise.evidence import impact_cases_index
-    from mhi.expertise.index import works_index
+    from mhi.expertise.index import index_all
 
-    report = works_index(embedder=embedder())
-    impact_cases_index(embedder=embedder())  # a hundred or so per university: small beside the works
-    return {"seen": report.seen, "embedded": report.embedded, "unchanged": report.unchanged, "removed": report.removed}
+    reports = index_all(embedder=embedder())
+    return {kind: {"seen": r.seen, "embedded": r.embedded, "unchanged": r.unchanged} for kind, r in reports.items()}
 
 
 @task()

@@ -19,10 +19,22 @@ class LexicalIndex:
             token_pattern=r"(?u)\b[^\W\d_][\w\-]{2,}\b",
             dtype=np.float32,
         )
-        self.matrix = self.vectorizer.fit_transform(texts) if texts else sparse.csr_matrix((0, 0), dtype=np.float32)
+        # Held by column (CSC): a query's cosines need only its own terms' columns, which is an inverted index.
+        matrix = self.vectorizer.fit_transform(texts) if texts else sparse.csr_matrix((0, 0), dtype=np.float32)
+        self.matrix = matrix.tocsc()
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform(texts)
+
+    def similarities(self, query: str) -> np.ndarray:
+        """The TF-IDF cosine of every text to the query, reading only the columns of the query's terms."""
+        if self.matrix.shape[1] == 0:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        terms = self.vectorizer.transform([query])
+        columns, weights = terms.indices, terms.data
+        if columns.size == 0:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        return np.asarray(self.matrix[:, columns] @ weights, dtype=np.float32).ravel()
 
     def shared_terms(self, query: str, text: str, *, limit: int = 8) -> list[str]:
         """The words a query and a text share, most distinctive first: part of a result's explanation."""

@@ -6,27 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('expertise', '0004_lexical_index_impact_cases'),
+        ("directory", "0001_initial"),
+        ("expertise", "0004_lexical_index_impact_cases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuthorshipDecision',
+            name="AuthorshipDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_key', models.CharField(help_text="The author's name as published, folded", max_length=300)),
-                ('decision', models.CharField(choices=[('claimed', 'Claimed'), ('rejected', 'Rejected')], max_length=10)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorship_decisions', to='directory.person')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorship_decisions', to='expertise.work')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name_key", models.CharField(help_text="The author's name as published, folded", max_length=300)),
+                (
+                    "decision",
+                    models.CharField(choices=[("claimed", "Claimed"), ("rejected", "Rejected")], max_length=10),
+                ),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorship_decisions",
+                        to="directory.person",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorship_decisions",
+                        to="expertise.work",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('work', 'name_key', 'person'), name='authorship_decision_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("work", "name_key", "person"), name="authorship_decision_unique")
+                ],
             },
         ),
     ]

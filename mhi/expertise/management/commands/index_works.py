@@ -1,23 +1,22 @@
-"""mhi index-works: embed new or changed works into the semantic index, with progress."""
+"""mhi index-works: bring the full-text and semantic indexes up to date for every kind of document."""
 
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Embed works (and impact case studies) whose text is new or changed since the last run (all-MiniLM-L6-v2, offline)."
+    help = (
+        "Index every kind of document (works, impact case studies, opportunities, ...) whose text is new or "
+        "changed since the last run: words at once, then embeddings (all-MiniLM-L6-v2, offline)."
+    )
 
     def handle(self, *args, **options):
         from mhi.expertise.engine.embedding import embedder
-        from mhi.expertise.index import works_index
+        from mhi.expertise.index import index_all
 
-        def progress(report):
-            self.stdout.write(f"  {report.seen:,} works read, {report.embedded:,} embedded")
+        def progress(kind, report):
+            self.stdout.write(f"  {kind}: {report.seen:,} read, {report.embedded:,} embedded")
 
-        report = works_index(embedder=embedder(), progress=progress)
-        self.stdout.write(
-            f"Index up to date: {report.embedded:,} embedded, {report.unchanged:,} unchanged, {report.removed:,} removed."
-        )
-        from mhi.expertise.evidence import impact_cases_index
-
-        cases = impact_cases_index(embedder=embedder())
-        self.stdout.write(f"Impact case studies: {cases.embedded:,} embedded, {cases.unchanged:,} unchanged.")
+        for kind, report in index_all(embedder=embedder(), progress=progress).items():
+            self.stdout.write(
+                f"{kind}: {report.embedded:,} embedded, {report.unchanged:,} unchanged, {report.removed:,} removed."
+            )
