@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mhi.accounts",
     "mhi.directory",
     "mhi.expertise",
+    "mhi.opportunities",
     "mhi.api",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("directory/", include("mhi.directory.urls")),
     path("expertise/", include("mhi.expertise.urls")),
     path("enquiries/", include("mhi.expertise.enquiry_urls")),
+    path("opportunities/", include("mhi.opportunities.urls")),
     path("accounts/", include("mhi.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

@@ -157,7 +157,49 @@ PAGES = {
     # /api/ itself lists nothing: every persona gets the JSON 404.
     "api-1.0.0:api-root": ("get", lambda w: {}, dict.fromkeys(PERSONAS, 404)),
     "admin:index": ("get", lambda w: {}, {**dict.fromkeys(PERSONAS, 302), "coordinator": 200}),
+    # --- opportunities ---
+    # Public calls: everyone sees the list (and its CSV download) and each one. Coordinators and institution
+    # admins add and import; coordinators change any, an institution admin those they added; feeds are
+    # coordinators' only.
+    "opportunities:list": ("get", lambda w: {}, ALL_200),
+    "opportunities:detail": ("get", lambda w: {"pk": _opportunity(w).pk}, ALL_200),
+    "opportunities:create": ("get", lambda w: {}, ADMINS),
+    "opportunities:import": ("get", lambda w: {}, ADMINS),
+    "opportunities:edit": ("get", lambda w: {"pk": _opportunity(w).pk}, COORDINATOR_ONLY),
+    "opportunities:edit#own": ("get", lambda w: {"pk": _opportunity(w, by="aston_admin").pk}, ADMINS),
+    "opportunities:delete": ("get", lambda w: {"pk": _opportunity(w).pk}, COORDINATOR_ONLY),
+    "opportunities:feeds": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "opportunities:feed_create": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "opportunities:feed": ("get", lambda w: {"pk": _opportunity_feed(w).pk}, COORDINATOR_ONLY),
+    # The feed's address is a closed port on 127.0.0.1: the coordinator's fetch fails at once and is logged.
+    "opportunities:feed_fetch": (
+        "post",
+        lambda w: {"pk": _opportunity_feed(w).pk},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 302},
+    ),
+    "opportunities:feed_delete": (
+        "post",
+        lambda w: {"pk": _opportunity_feed(w).pk},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 302},
+    ),
+    # --- end opportunities ---
 }
+
+
+# --- opportunities --- (builders for the entries above and in API_OPERATIONS)
+def _opportunity(w, by="coordinator"):
+    from mhi.opportunities.tests.factories import OpportunityFactory
+
+    return OpportunityFactory(title="Research for Patient Benefit", created_by=w.users[by])
+
+
+def _opportunity_feed(w):
+    from mhi.opportunities.tests.factories import OpportunityFeedFactory
+
+    return OpportunityFeedFactory(name="NIHR funding", url="http://127.0.0.1:9/feed.xml")
+
+
+# --- end opportunities ---
 
 # Third-party URL groups whose access is set by their package and tested in their own tests here:
 # allauth's account pages (test_accounts.py) and the Django admin's model pages (test_admin.py).
@@ -285,6 +327,29 @@ API_OPERATIONS = {
         {"status": "closed"},
         {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200},
     ),
+    # --- opportunities ---
+    ("GET", "/api/v1/opportunities"): (lambda w: {}, None, ALL_200),
+    ("GET", "/api/v1/opportunities/{opportunity_id}"): (
+        lambda w: {"opportunity_id": _opportunity(w).pk},
+        None,
+        ALL_200,
+    ),
+    ("POST", "/api/v1/opportunities"): (
+        lambda w: {},
+        {"title": "Healthy ageing partnership awards", "funder_name": "UKRI"},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 201, "aston_admin": 201},
+    ),
+    ("PATCH", "/api/v1/opportunities/{opportunity_id}"): (
+        lambda w: {"opportunity_id": _opportunity(w).pk},
+        {"scheme": "Round 2"},
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 200},
+    ),
+    ("DELETE", "/api/v1/opportunities/{opportunity_id}"): (
+        lambda w: {"opportunity_id": _opportunity(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 200},
+    ),
+    # --- end opportunities ---
 }
 
 

@@ -24,10 +24,12 @@ def _mount_routers() -> None:
     from mhi.directory.api import router as directory_router
     from mhi.expertise.api import router as expertise_router
     from mhi.expertise.enquiry_api import router as enquiries_router
+    from mhi.opportunities.api import router as opportunities_router
 
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", expertise_router)
     api.add_router("/v1/", enquiries_router)
+    api.add_router("/v1/", opportunities_router)
     api.add_router("/v1/", accounts_router)
 
 

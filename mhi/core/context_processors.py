@@ -10,6 +10,20 @@ def navigation(request):
     items = [
         ("Home", "home", set()),
         ("Find expertise", "expertise:find", {"expertise:export", "expertise:person", "expertise:organisation"}),
+        (
+            "Opportunities",
+            "opportunities:list",
+            {
+                "opportunities:detail",
+                "opportunities:create",
+                "opportunities:edit",
+                "opportunities:delete",
+                "opportunities:import",
+                "opportunities:feeds",
+                "opportunities:feed",
+                "opportunities:feed_create",
+            },
+        ),
         ("Organisations", "directory:organisations", {"directory:organisation", "directory:organisation_history"}),
         ("People", "directory:people", {"directory:person", "directory:person_edit"}),
         ("Partnership", "directory:partnership", set()),

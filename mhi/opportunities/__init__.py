@@ -1,0 +1,1 @@
+"""Opportunities: funding calls, consultations and partnering requests, their intake and their pages."""
