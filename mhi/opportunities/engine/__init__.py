@@ -1,0 +1,1 @@
+"""The opportunities engine without the database: building the best cross-institution team for a call."""
