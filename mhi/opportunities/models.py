@@ -490,3 +490,120 @@ class FeedFetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --- telling the right people: saved searches, digests, expressions of interest ----------------------------
+
+
+class DigestFrequency(models.TextChoices):
+    NEVER = "never", "Never"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class SavedSearch(models.Model):
+    """Words a user wants opportunities matched to (by meaning and words), for their list and digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opportunity_searches")
+    name = models.CharField(max_length=100)
+    query = models.TextField(max_length=2000, help_text="What you are looking for: a few words or a paragraph.")
+    kind = models.CharField("only this kind", max_length=20, choices=Kind.choices, blank=True)
+    in_digest = models.BooleanField("include in my digest", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "saved searches"
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_search_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DigestSubscription(models.Model):
+    """A user's choice of email digest of matching opportunities; unsubscribing sets it to never."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opportunity_digest")
+    frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.NEVER)
+    include_profile_matches = models.BooleanField("include opportunities that match my publications", default=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_frequency_display()})"
+
+
+class DigestDelivery(models.Model):
+    """One digest sent: what it held, so the same opportunity is never sent to the same user twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    opportunities = models.ManyToManyField(Opportunity, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+
+class ExpressionOfInterest(models.Model):
+    """ "I would like to be part of a bid for this", with a short note; seen by coordinators and the
+    person's institution admins."""
+
+    NOTE_MAX = 1000
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="expressions_of_interest")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        "directory.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="expressions_of_interest"
+    )
+    # The organisations whose admins see it: the person's affiliations when it was made.
+    organisations = models.ManyToManyField("directory.Organisation", blank=True, related_name="+")
+    note = models.TextField(max_length=NOTE_MAX, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "expressions of interest"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "user"],
+                name="expression_of_interest_unique",
+                violation_error_message="You have already expressed interest in this opportunity.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.opportunity}"
+
+
+# --- proposing the team -------------------------------------------------------------------------------------
+
+
+class TeamProposal(models.Model):
+    """A team the team builder proposed and a user kept, to start a bid with (the bids module takes it on)."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="team_proposals"
+    )
+    brief = models.TextField(blank=True, help_text="The pasted text, when the team is not for an opportunity")
+    themes = models.JSONField(default=list)
+    constraints = models.JSONField(default=dict, help_text="The constraints the team was solved under")
+    members = models.ManyToManyField("directory.Person", related_name="team_proposals")
+    # [{"theme": ..., "person": id, "similarity": ...}]: who covers which theme, as solved
+    coverage = models.JSONField(default=list)
+    objective = models.FloatField()
+    solver_status = models.CharField(max_length=20)
+    gap = models.FloatField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opportunity__isnull=False) | ~Q(brief=""), name="team_proposal_for_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Team for {self.opportunity or 'a brief'} ({self.created_at:%d %b %Y})"
