@@ -2,26 +2,19 @@
 CSV import, and the feeds coordinators set up. Each view makes one call into selectors or services; htmx
 requests for the list get just the results fragment."""
 
-import csv
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mhi.core.audit import audit_events_for
 from mhi.core.errors import DomainError, ImportFailed
 from mhi.core.paging import page_of, querystring_without_page
-from mhi.opportunities import selectors, services
-from mhi.opportunities.dates import to_london
+from mhi.opportunities import exports, selectors, services
 from mhi.opportunities.forms import OpportunityFeedForm, OpportunityFilterForm, OpportunityForm, OpportunityImportForm
 from mhi.opportunities.models import Opportunity, OpportunityFeed
-
-EXPORT_LIMIT = 5000
 
 
 def _filtered(request):
@@ -46,7 +39,9 @@ def _filtered(request):
 def opportunity_list(request):
     form, qs = _filtered(request)
     if request.GET.get("format") == "csv":
-        return _export_csv(qs)
+        return exports.csv_response(qs)
+    if request.GET.get("format") == "xlsx":
+        return exports.xlsx_response(qs)
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("format", None)
@@ -61,80 +56,6 @@ def opportunity_list(request):
     if request.htmx:
         template += "#results"
     return render(request, template, context)
-
-
-EXPORT_COLUMNS = [
-    "id",
-    "title",
-    "kind",
-    "status",
-    "funder",
-    "scheme",
-    "link",
-    "themes",
-    "opens",
-    "eoi_deadline",
-    "outline_deadline",
-    "closes",
-    "value_min",
-    "value_max",
-    "nhs_partner_required",
-    "industry_partner_required",
-    "local_government_partner_required",
-    "lead_must_be_partner_university",
-    "min_partner_universities",
-    "cap_per_institution",
-    "cap_partnership",
-    "summary",
-    "url",
-]
-
-
-def _when(value) -> str:
-    return to_london(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _yes(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def _export_csv(qs) -> HttpResponse:
-    """The filtered list as CSV, in the import's column names so a file can be edited and imported again
-    elsewhere. Dates are UK time (YYYY-MM-DD HH:MM)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="mhi-opportunities-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_COLUMNS)
-    for o in qs[:EXPORT_LIMIT]:
-        writer.writerow(
-            [
-                o.pk,
-                o.title,
-                o.kind,
-                o.status,
-                o.funder_name,
-                o.scheme,
-                o.link,
-                "; ".join(o.themes),
-                _when(o.opens_at),
-                _when(o.eoi_deadline),
-                _when(o.outline_deadline),
-                _when(o.closes_at),
-                o.value_min if o.value_min is not None else "",
-                o.value_max if o.value_max is not None else "",
-                _yes(o.requires_nhs_partner),
-                _yes(o.requires_industry_partner),
-                _yes(o.requires_local_government_partner),
-                _yes(o.lead_must_be_partner_university),
-                o.min_partner_universities,
-                "" if o.cap_per_institution is None else o.cap_per_institution,
-                "" if o.cap_partnership is None else o.cap_partnership,
-                o.summary,
-                settings.SITE_URL + o.get_absolute_url(),
-            ]
-        )
-    return response
 
 
 def _opportunity_or_404(request, pk) -> Opportunity:
