@@ -335,3 +335,142 @@ def demo_totp_code(email: str) -> str:
         raise ValueError(f"{email} is not a demo account with two-factor authentication.")
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRETS[email], counter))
+
+
+# Demo opportunities: fictional calls of the kinds funders publish (made up for the demo; the pages say so),
+# with dates relative to today so the demo always has open, closing-soon, forthcoming and closed ones.
+DEMO_OPPORTUNITIES = [
+    {
+        "kind": "funding_call",
+        "title": "Demo call: multimorbidity in older people across the Midlands",
+        "funder_name": "Demo Health Research Fund",
+        "scheme": "Regional partnership awards",
+        "summary": "Collaborative research on managing multiple long-term conditions in older people, with NHS "
+        "partners, using routinely collected data and trials of new models of care.",
+        "full_text": "Applications must bring together at least three universities and an NHS trust. We expect "
+        "work on frailty, polypharmacy, falls and hip fracture, cardiovascular disease and diabetes in older "
+        "adults, and the use of linked primary and secondary care records.",
+        "themes": ["multimorbidity", "frailty and falls", "polypharmacy", "linked health records"],
+        "days": (-20, 10, None, 35),
+        "value": (500_000, 2_000_000),
+        "flags": {"requires_nhs_partner": True, "min_partner_universities": 3, "lead_must_be_partner_university": True},
+        "caps": (1, 2),
+    },
+    {
+        "kind": "funding_call",
+        "title": "Demo call: medical devices and diagnostics with industry",
+        "funder_name": "Demo Innovation Agency",
+        "scheme": "Collaborative R&D",
+        "summary": "Industry-academic projects that take a medical device or diagnostic test towards the clinic.",
+        "full_text": "Projects must be led by or include a UK company. Topics include wearable sensors, point-of-care "
+        "diagnostics, imaging, ophthalmic devices and drug delivery systems, with clinical evaluation in the NHS.",
+        "themes": ["medical devices", "diagnostics", "ophthalmology", "drug delivery"],
+        "days": (-5, None, None, 10),
+        "value": (100_000, 750_000),
+        "flags": {"requires_industry_partner": True, "requires_nhs_partner": True, "min_partner_universities": 1},
+        "caps": (None, None),
+    },
+    {
+        "kind": "funding_call",
+        "title": "Demo call: cancer early detection",
+        "funder_name": "Demo Cancer Charity",
+        "scheme": "Early detection project awards",
+        "summary": "Research into detecting cancer earlier: biomarkers, screening, genomics and primary care.",
+        "full_text": "We fund projects on blood-based biomarkers, genomic risk, screening uptake and the diagnosis "
+        "of cancer in primary care. Partnerships with NHS trusts are encouraged.",
+        "themes": ["cancer biomarkers", "screening", "genomics"],
+        "days": (15, 45, 75, 120),
+        "value": (None, 1_000_000),
+        "flags": {"min_partner_universities": 2},
+        "caps": (2, None),
+    },
+    {
+        "kind": "consultation",
+        "title": "Demo consultation: the future of clinical research delivery",
+        "funder_name": "Demo Department of Health",
+        "scheme": "",
+        "summary": "Views on how clinical research is delivered in the NHS: site set-up, recruitment, workforce "
+        "and the use of data to find participants.",
+        "full_text": "Questions cover study set-up times, recruitment to time and target, research capacity in "
+        "trusts, and digital tools to identify eligible patients.",
+        "themes": ["clinical research delivery", "recruitment", "research workforce"],
+        "days": (-10, None, None, 25),
+        "value": (None, None),
+        "flags": {},
+        "caps": (None, None),
+    },
+    {
+        "kind": "partnering",
+        "title": "Demo partnering request: AI for stroke imaging",
+        "funder_name": "Midlands MedTech (fictional demo company)",
+        "scheme": "",
+        "summary": "A company seeks clinical and academic partners to evaluate an AI tool that reads CT scans of "
+        "people with suspected stroke.",
+        "full_text": "We are looking for stroke physicians, radiologists and machine learning researchers to "
+        "validate the tool on NHS imaging data and design a prospective study.",
+        "themes": ["stroke", "medical imaging", "machine learning"],
+        "days": (-30, None, None, 60),
+        "value": (None, None),
+        "flags": {"requires_nhs_partner": True},
+        "caps": (None, None),
+    },
+    {
+        "kind": "funding_call",
+        "title": "Demo call: mental health of children and young people",
+        "funder_name": "Demo Health Research Fund",
+        "scheme": "Programme grants",
+        "summary": "A closed call kept to show how closed opportunities look.",
+        "full_text": "Research on anxiety, depression and self-harm in young people, in schools and the NHS.",
+        "themes": ["mental health", "young people"],
+        "days": (-90, -60, None, -14),
+        "value": (1_000_000, 3_000_000),
+        "flags": {"min_partner_universities": 2},
+        "caps": (1, 3),
+    },
+]
+
+
+def demo_opportunities_load(*, now=None) -> int:
+    """Create the demo opportunities not there yet (by title); returns how many were created. Dates are set
+    from `now`, so a closed one is made directly (the form would refuse a past closing date)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from mhi.opportunities.models import Opportunity
+
+    now = now or timezone.now()
+    coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+    created = 0
+    for spec in DEMO_OPPORTUNITIES:
+        if Opportunity.objects.filter(title=spec["title"]).exists():
+            continue
+        opens, eoi, outline, closes = (
+            None
+            if d is None
+            else (now + datetime.timedelta(days=d)).replace(hour=16, minute=0, second=0, microsecond=0)
+            for d in spec["days"]
+        )
+        opportunity = Opportunity(
+            kind=spec["kind"],
+            title=spec["title"],
+            funder_name=spec["funder_name"],
+            scheme=spec["scheme"],
+            summary=spec["summary"] + " (Fictional: made up for the MHI Hub demo.)",
+            full_text=spec["full_text"],
+            themes=spec["themes"],
+            opens_at=opens,
+            eoi_deadline=eoi,
+            outline_deadline=outline,
+            closes_at=closes,
+            value_min=spec["value"][0],
+            value_max=spec["value"][1],
+            cap_per_institution=spec["caps"][0],
+            cap_partnership=spec["caps"][1],
+            created_by=coordinator,
+            **spec["flags"],
+        )
+        opportunity.full_clean()
+        audit_save(instance=opportunity, actor=coordinator, source=SOURCE)
+        created += 1
+    return created

@@ -42,15 +42,24 @@ def test_demo_prepares_data_and_prints_the_logins(db):
     coordinator = User.objects.get(email="coordinator@demo.example.org")
     assert coordinator.check_password(DEMO_PASSWORD)
     assert Membership.objects.get(user=coordinator).role == "coordinator"
-    # Every demo record went through the audit trail: 24 people, 24 affiliations, the company, 6 roles and
-    # 3 people linked to their accounts.
-    assert AuditEvent.objects.filter(source="mhi demo").count() == 24 + 24 + 1 + 6 + 3
+    # Every demo record went through the audit trail: 24 people, 24 affiliations, the company, 6 roles,
+    # 3 people linked to their accounts and 6 opportunities.
+    assert AuditEvent.objects.filter(source="mhi demo").count() == 24 + 24 + 1 + 6 + 3 + 6
+    assert "REF2014 impact case studies of the seven universities: 103 created" in text
+    from mhi.opportunities.models import Opportunity
+
+    statuses = sorted(o.status for o in Opportunity.objects.all())
+    assert statuses == ["closed", "closing_soon", "forthcoming", "open", "open", "open"]
 
 
 def test_demo_twice_changes_nothing(db):
     call_command("demo", "--no-serve", stdout=StringIO())
     assert demo_seed() == {"people": 0, "accounts": 0}
     assert Membership.objects.count() == len(DEMO_ACCOUNTS)
+    from mhi.core.demo import demo_impact_cases_load, demo_opportunities_load
+
+    assert demo_opportunities_load() == 0
+    assert demo_impact_cases_load() == "0 created, 0 updated, 103 unchanged"
 
 
 def test_demo_code_is_the_current_totp_of_a_demo_account(db):

@@ -15,6 +15,7 @@ from mhi.core.demo import (
     DEMO_PASSWORD,
     DEMO_TOTP_SECRETS,
     demo_impact_cases_load,
+    demo_opportunities_load,
     demo_seed,
     demo_works_load,
 )
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data ready ({created['people']} people and {created['accounts']} accounts created).")
         self.stdout.write(f"Demo works ready ({demo_works_load()} created).")
         self.stdout.write(f"REF2014 impact case studies of the seven universities: {demo_impact_cases_load()}.")
+        self.stdout.write(f"Demo opportunities ready ({demo_opportunities_load()} created).")
         if no_serve:
             call_command("index_works", stdout=self.stdout)
         else:
