@@ -53,12 +53,18 @@ class Command(BaseCommand):
             return
         # Links in emails (invitations) point at this server.
         settings.SITE_URL = os.environ["MHI_SITE_URL"] = f"http://{host}:{port}"
-        worker = subprocess.Popen([sys.executable, "-m", "mhi.cli", "worker"], env=os.environ.copy())  # noqa: S603
+        # The task worker, and the scheduler that queues periodic work (feeds, digests) for it.
+        helpers = [
+            subprocess.Popen([sys.executable, "-m", "mhi.cli", command], env=os.environ.copy())  # noqa: S603
+            for command in ("worker", "scheduler")
+        ]
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=10)
+            for process in helpers:
+                process.send_signal(signal.SIGTERM)
+            for process in helpers:
+                process.wait(timeout=10)
 
     def _print_logins(self, host, port):
         out = self.stdout.write
