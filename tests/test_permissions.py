@@ -199,6 +199,10 @@ def _opportunity_feed(w):
     return OpportunityFeedFactory(name="NIHR funding", url="http://127.0.0.1:9/feed.xml")
 
 
+def FEEDS_ONLY(status):  # noqa: N802 - reads as a constant beside ALL_200
+    return {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": status}
+
+
 # --- end opportunities ---
 
 # Third-party URL groups whose access is set by their package and tested in their own tests here:
@@ -328,6 +332,38 @@ API_OPERATIONS = {
         {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200},
     ),
     # --- opportunities ---
+    # Feeds are coordinators' business only.
+    ("GET", "/api/v1/opportunity-feeds"): (lambda w: {}, None, FEEDS_ONLY(200)),
+    ("POST", "/api/v1/opportunity-feeds"): (
+        lambda w: {},
+        {"name": "Funder", "url": "http://127.0.0.1:9/feed.xml"},
+        FEEDS_ONLY(201),
+    ),
+    ("GET", "/api/v1/opportunity-feeds/{feed_id}"): (
+        lambda w: {"feed_id": _opportunity_feed(w).pk},
+        None,
+        FEEDS_ONLY(200),
+    ),
+    ("PATCH", "/api/v1/opportunity-feeds/{feed_id}"): (
+        lambda w: {"feed_id": _opportunity_feed(w).pk},
+        {"active": False},
+        FEEDS_ONLY(200),
+    ),
+    ("DELETE", "/api/v1/opportunity-feeds/{feed_id}"): (
+        lambda w: {"feed_id": _opportunity_feed(w).pk},
+        None,
+        FEEDS_ONLY(200),
+    ),
+    ("POST", "/api/v1/opportunity-feeds/{feed_id}/fetch"): (
+        lambda w: {"feed_id": _opportunity_feed(w).pk},
+        None,
+        FEEDS_ONLY(202),
+    ),
+    ("GET", "/api/v1/opportunity-feeds/{feed_id}/fetches"): (
+        lambda w: {"feed_id": _opportunity_feed(w).pk},
+        None,
+        FEEDS_ONLY(200),
+    ),
     ("GET", "/api/v1/opportunities"): (lambda w: {}, None, ALL_200),
     ("GET", "/api/v1/opportunities/{opportunity_id}"): (
         lambda w: {"opportunity_id": _opportunity(w).pk},

@@ -25,11 +25,13 @@ def _mount_routers() -> None:
     from mhi.expertise.api import router as expertise_router
     from mhi.expertise.enquiry_api import router as enquiries_router
     from mhi.opportunities.api import router as opportunities_router
+    from mhi.opportunities.feeds_api import router as feeds_router
 
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", expertise_router)
     api.add_router("/v1/", enquiries_router)
     api.add_router("/v1/", opportunities_router)
+    api.add_router("/v1/", feeds_router)
     api.add_router("/v1/", accounts_router)
 
 
