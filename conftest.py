@@ -44,6 +44,8 @@ def _apply_test_settings() -> None:
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
+        # The tests serve feeds on 127.0.0.1 (test_feeds.py checks the refusal with this off).
+        "MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES": True,
         # Hashing passwords at full strength makes every test that creates a user slow.
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     }

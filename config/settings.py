@@ -154,6 +154,8 @@ ACCOUNT_ADAPTER = "mhi.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MHI Hub] "
 # Signing up needs an invitation from an institution admin or coordinator unless this is switched on.
 MHI_OPEN_SIGNUP = env_bool("MHI_OPEN_SIGNUP")
+# Opportunity feeds on private, loopback or link-local addresses are refused unless this is set.
+MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MHI Hub"
 # Accept the code from the 30-second step before or after, for phones whose clocks drift.

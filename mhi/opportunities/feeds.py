@@ -23,9 +23,12 @@ not installed; this is the part of it that applies.)
 
 import datetime
 import html
+import ipaddress
 import json
 import re
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -65,13 +68,45 @@ class FeedItem:
 # --- downloading ---------------------------------------------------------------------------------------
 
 
+def address_refusal(url: str) -> str | None:
+    """Why a feed may not be fetched from this address, or None. Feeds are fetched by the server, so an address
+    on a private, loopback or link-local network (the server's own services, a cloud metadata endpoint) is
+    refused unless MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES is set (tests serve feeds on 127.0.0.1)."""
+    from django.conf import settings
+
+    if getattr(settings, "MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES", False):
+        return None
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return f"The feed's server “{host}” could not be found."
+    for address in sorted(addresses):
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return f"The feed's address {host} ({ip}) is on a private network; only public addresses are fetched."
+    return None
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to another public http(s) address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise FeedProblem("The feed redirected to an address that is not http:// or https://.")
+        refusal = address_refusal(newurl)
+        if refusal:
+            raise FeedProblem("The feed redirected elsewhere. " + refusal)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _opener() -> urllib.request.OpenerDirector:
-    """http and https only (no file:, ftp: or data:), following redirects between them."""
+    """http and https only (no file:, ftp: or data:), following redirects between public addresses."""
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.HTTPHandler(),
         urllib.request.HTTPSHandler(),
-        urllib.request.HTTPRedirectHandler(),
+        _CheckedRedirects(),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPErrorProcessor(),
     ):
@@ -83,6 +118,9 @@ def feed_download(url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes
     scheme = url.split(":", 1)[0].lower()
     if scheme not in ("http", "https"):
         raise FeedProblem(f"The address must start with http:// or https://, not {scheme}:.")
+    refusal = address_refusal(url)
+    if refusal:
+        raise FeedProblem(refusal)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})  # noqa: S310
     try:
         with _opener().open(request, timeout=timeout) as response:

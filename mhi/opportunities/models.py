@@ -543,6 +543,9 @@ class DigestDelivery(models.Model):
     class Meta:
         ordering = ["-sent_at"]
 
+    def __str__(self) -> str:
+        return f"Digest to {self.user} at {self.sent_at:%Y-%m-%d %H:%M}"
+
 
 class ExpressionOfInterest(models.Model):
     """ "I would like to be part of a bid for this", with a short note; seen by coordinators and the

@@ -72,3 +72,55 @@ def test_no_one_else_may_see_or_manage_feeds(client, world, persona):
     assert client.get(URL, headers=_auth(world, persona)).status_code == 403
     assert client.get(f"{URL}/{feed.pk}", headers=_auth(world, persona)).status_code == 403
     assert client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:8000/feed.xml", "The feed's address 127.0.0.1 (127.0.0.1) is on a private network"),
+        ("http://10.1.2.3/feed.xml", "The feed's address 10.1.2.3 (10.1.2.3) is on a private network"),
+        ("http://169.254.169.254/latest/", "The feed's address 169.254.169.254 (169.254.169.254) is on a private"),
+        ("http://[::1]/feed.xml", "The feed's address ::1 (::1) is on a private network"),
+    ],
+)
+def test_feeds_on_private_addresses_are_refused(settings, url, message):
+    from mhi.opportunities.feeds import FeedProblem, feed_download
+
+    settings.MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    with pytest.raises(FeedProblem) as refused:
+        feed_download(url)
+    assert refused.value.message.startswith(message)
+
+
+def test_a_redirect_to_a_private_address_is_refused(settings, monkeypatch):
+    import http.server
+    import threading
+
+    from mhi.opportunities import feeds
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "http://10.0.0.1/feed.xml")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.MHI_FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+        real = feeds.address_refusal
+        # The first address stands in for a public server; the redirect's target is checked afresh.
+        monkeypatch.setattr(feeds, "address_refusal", lambda url: None if "127.0.0.1" in url else real(url))
+        with pytest.raises(feeds.FeedProblem) as refused:
+            feeds.feed_download(f"http://127.0.0.1:{server.server_address[1]}/feed.xml")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused.value.message == (
+        "The feed redirected elsewhere. The feed's address 10.0.0.1 (10.0.0.1) is on a private network; "
+        "only public addresses are fetched."
+    )
