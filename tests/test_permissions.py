@@ -182,6 +182,46 @@ PAGES = {
         lambda w: {"pk": _opportunity_feed(w).pk},
         {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 302},
     ),
+    # The team builder: anyone with a role in the partnership builds (industry partners do not). Keeping with
+    # no token sends the builder back with the reason. A kept team: its creator, coordinators and the admins
+    # of its members' institutions.
+    "opportunities:team": ("get", lambda w: {"pk": _opportunity(w).pk}, {**SIGNED_IN_200, "external": 403}),
+    "opportunities:team_for_text": ("get", lambda w: {}, {**SIGNED_IN_200, "external": 403}),
+    "opportunities:team_keep": ("post", lambda w: {}, {**dict.fromkeys(PERSONAS, 302), "external": 403}),
+    "opportunities:team_proposal": (
+        "get",
+        lambda w: {"pk": _team_proposal(w).pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "coordinator": 200, "aston_admin": 200, "researcher": 200},
+    ),
+    # Matching. Best-matched people: anyone (each sees the people they may see). Opportunities for you, saved
+    # searches, digest settings and expressions of interest: anyone signed in, each their own (coordinators and
+    # institution admins also see others' interests); a saved search exists only for its owner. The unsubscribe
+    # link needs no sign-in (it is signed). The interest page says why when someone cannot express interest;
+    # withdrawing is for whoever expressed it.
+    "opportunities:people": ("get", lambda w: {"pk": _opportunity(w).pk}, ALL_200),
+    "opportunities:for_you": ("get", lambda w: {}, SIGNED_IN_200),
+    "opportunities:searches": ("get", lambda w: {}, SIGNED_IN_200),
+    "opportunities:search_create": ("get", lambda w: {}, SIGNED_IN_200),
+    "opportunities:search": (
+        "get",
+        lambda w: {"pk": _saved_search(w).pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "researcher": 200},
+    ),
+    "opportunities:search_delete": (
+        "get",
+        lambda w: {"pk": _saved_search(w).pk},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "researcher": 200},
+    ),
+    "opportunities:digest": ("get", lambda w: {}, SIGNED_IN_200),
+    "opportunities:unsubscribe": ("get", lambda w: {"token": _unsubscribe_token(w)}, ALL_200),
+    "opportunities:unsubscribe#post": ("post", lambda w: {"token": _unsubscribe_token(w)}, ALL_200),
+    "opportunities:interest": ("get", lambda w: {"pk": _opportunity(w).pk}, SIGNED_IN_200),
+    "opportunities:interest_withdraw": (
+        "post",
+        lambda w: {"pk": _interest(w).opportunity_id},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "researcher": 302},
+    ),
+    "opportunities:interests": ("get", lambda w: {}, SIGNED_IN_200),
     # --- end opportunities ---
 }
 
@@ -201,6 +241,43 @@ def _opportunity_feed(w):
 
 def FEEDS_ONLY(status):  # noqa: N802 - reads as a constant beside ALL_200
     return {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": status}
+
+
+def _team_proposal(w):
+    """A team the researcher kept, of the public person at Aston."""
+    from mhi.opportunities.models import TeamProposal
+
+    person = w.public_person
+    proposal = TeamProposal.objects.create(
+        brief="Asthma in adults",
+        themes=["asthma"],
+        constraints={"team_size": 1},
+        coverage=[{"theme": "asthma", "person": person.pk, "similarity": 0.5, "similarities": {str(person.pk): 0.5}}],
+        objective=0.52,
+        solver_status="optimal",
+        created_by=w.users["researcher"],
+    )
+    proposal.members.set([person])
+    return proposal
+
+
+def _saved_search(w):
+    from mhi.opportunities.models import SavedSearch
+
+    return SavedSearch.objects.create(user=w.users["researcher"], name="Asthma", query="asthma in adults")
+
+
+def _unsubscribe_token(w):
+    from mhi.opportunities.digests import digest_unsubscribe_token
+
+    return digest_unsubscribe_token(user=w.users["researcher"])
+
+
+def _interest(w):
+    """The researcher's expression of interest (Daniel Mercer, Nottingham) in an opportunity."""
+    from mhi.opportunities.matching import interest_express
+
+    return interest_express(user=w.users["researcher"], opportunity=_opportunity(w), note="Asthma trials")
 
 
 # --- end opportunities ---
@@ -385,6 +462,71 @@ API_OPERATIONS = {
         None,
         {**dict.fromkeys(PERSONAS, 403), "anonymous": 401, "coordinator": 200},
     ),
+    # The world has no works, so those who may build are told why no team can be made (422); a made-up token
+    # cannot be kept (422).
+    ("POST", "/api/v1/teams/build"): (
+        lambda w: {},
+        {"brief": "Asthma in adults", "themes": ["asthma"]},
+        {**dict.fromkeys(PERSONAS, 422), "anonymous": 401, "external": 403},
+    ),
+    ("POST", "/api/v1/teams"): (
+        lambda w: {},
+        {"token": "not-a-token"},
+        {**dict.fromkeys(PERSONAS, 422), "anonymous": 401, "external": 403},
+    ),
+    ("GET", "/api/v1/teams/{proposal_id}"): (
+        lambda w: {"proposal_id": _team_proposal(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "coordinator": 200, "aston_admin": 200, "researcher": 200},
+    ),
+    # Matching: matched people for anyone; the rest needs signing in and is each user's own. The researcher's saved
+    # search and interest do not exist for anyone else; those with no person in the directory cannot express
+    # interest (422, with why).
+    ("GET", "/api/v1/opportunities/{opportunity_id}/people"): (
+        lambda w: {"opportunity_id": _opportunity(w).pk},
+        None,
+        ALL_200,
+    ),
+    ("GET", "/api/v1/me/opportunities"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("GET", "/api/v1/saved-searches"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("POST", "/api/v1/saved-searches"): (
+        lambda w: {},
+        {"name": "Asthma", "query": "asthma in adults"},
+        {**dict.fromkeys(PERSONAS, 201), "anonymous": 401},
+    ),
+    ("GET", "/api/v1/saved-searches/{search_id}"): (
+        lambda w: {"search_id": _saved_search(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "researcher": 200},
+    ),
+    ("PATCH", "/api/v1/saved-searches/{search_id}"): (
+        lambda w: {"search_id": _saved_search(w).pk},
+        {"in_digest": False},
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "researcher": 200},
+    ),
+    ("DELETE", "/api/v1/saved-searches/{search_id}"): (
+        lambda w: {"search_id": _saved_search(w).pk},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "researcher": 200},
+    ),
+    ("GET", "/api/v1/opportunities/{opportunity_id}/interests"): (
+        lambda w: {"opportunity_id": _interest(w).opportunity_id},
+        None,
+        {**ALL_200, "anonymous": 401},
+    ),
+    ("PUT", "/api/v1/opportunities/{opportunity_id}/interest"): (
+        lambda w: {"opportunity_id": _opportunity(w).pk},
+        {"note": "Asthma trials"},
+        {**dict.fromkeys(PERSONAS, 422), "anonymous": 401, "researcher": 200},
+    ),
+    ("DELETE", "/api/v1/opportunities/{opportunity_id}/interest"): (
+        lambda w: {"opportunity_id": _interest(w).opportunity_id},
+        None,
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": 401, "researcher": 200},
+    ),
+    ("GET", "/api/v1/interests"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("GET", "/api/v1/me/digest"): (lambda w: {}, None, {**ALL_200, "anonymous": 401}),
+    ("PUT", "/api/v1/me/digest"): (lambda w: {}, {"frequency": "weekly"}, {**ALL_200, "anonymous": 401}),
     # --- end opportunities ---
 }
 

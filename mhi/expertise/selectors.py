@@ -288,3 +288,41 @@ def works_search(*, user, query: str) -> WorksSearch:
     """Works with any of the query's words, ranked by the database's full-text index (BM25 / ts_rank), with the
     matched authors the user may see."""
     return WorksSearch(user=user, query=query)
+
+
+def people_theme_similarities(
+    *, user, themes: list[str], embedder, filters: ExpertiseFilters | None = None
+) -> tuple[list[Person], np.ndarray]:
+    """How well each person the user may see matches each theme, for the team builder: the people with works
+    (in id order) and a float32 matrix of people × themes.
+
+    A person's similarity to a theme is `people_scores` (the decayed mean of their best works) over their
+    works' embedding cosines to the theme. Unlike `experts_for_text` there is no TF-IDF term: the values stay
+    cosine-like (about -0.2 to 1), which is what the team engine's constants assume (a "match" is 0.2 or
+    more; 0.02 a partner university). All themes are scored at once, as one matrix product."""
+    from mhi.expertise.engine.ranking import people_scores
+
+    filters = filters or ExpertiseFilters()
+    labels = [" ".join(str(t).split()) for t in themes]
+    index = loaded_index()
+    nothing = ([], np.zeros((0, len(labels)), dtype=np.float32))
+    if not labels or index.size == 0:
+        return nothing
+    allowed_ids = np.fromiter(_candidates(user=user, filters=filters).values_list("id", flat=True).distinct(), np.int64)
+    rows = np.isin(index.people, allowed_ids)[index.owner]
+    if filters.active_years:
+        rows &= index.years >= timezone.localdate().year - filters.active_years + 1
+    if not rows.any():
+        return nothing
+    theme_vectors = embedder.encode(labels)  # one unit vector per theme
+    similarities = index.vectors[rows] @ theme_vectors.T  # works × themes
+    # Every (person, theme) pair scored in one call: pair p * T + t owns work rows' column t.
+    n_themes = len(labels)
+    owner = index.owner[rows]
+    pair_owner = (owner[:, None] * n_themes + np.arange(n_themes)[None, :]).ravel()
+    scores = people_scores(similarities.ravel(), pair_owner, index.people.size * n_themes)
+    scores = scores.reshape(index.people.size, n_themes)
+    present = np.unique(owner)  # people with at least one (recent enough) work
+    people = Person.objects.in_bulk(index.people[present].tolist())
+    kept = [o for o in present.tolist() if int(index.people[o]) in people]
+    return [people[int(index.people[o])] for o in kept], scores[kept].astype(np.float32)

@@ -23,7 +23,7 @@ from mhi.core.audit import audit_delete, audit_save
 from mhi.core.errors import DomainError, ImportFailed, RowProblem
 from mhi.core.imports import ImportProblems, csv_rows
 from mhi.directory.models import Organisation
-from mhi.opportunities import feeds, selectors
+from mhi.opportunities import feeds, matching, selectors
 from mhi.opportunities.intake import COLUMNS, FIELD_COLUMNS, record_values
 from mhi.opportunities.models import (
     FeedFetch,
@@ -129,6 +129,7 @@ def opportunity_create(*, actor, data: dict, now: datetime.datetime | None = Non
     _refuse(opportunity_problems(fields=fields, creating=True, now=now))
     opportunity = Opportunity(**fields, source=Source.MANUAL, created_by=actor)
     audit_save(instance=opportunity, actor=actor)
+    matching.opportunities_searchable(ids=[opportunity.pk])
     return opportunity
 
 
@@ -141,6 +142,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
     merged = {name: fields.get(name, getattr(locked, name)) for name in ("title", "funder_name", "link")}
     _refuse(opportunity_problems(fields=merged, creating=False, exclude_pk=locked.pk))
     audit_save(instance=locked, actor=actor, fields=fields)
+    matching.opportunities_searchable(ids=[locked.pk])
     return locked
 
 
@@ -148,7 +150,9 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
 def opportunity_delete(*, actor, opportunity: Opportunity) -> None:
     if not selectors.opportunity_editable_by(user=actor, opportunity=opportunity):
         raise PermissionDenied("Only coordinators, and the institution admin who added it, delete an opportunity.")
+    pk = opportunity.pk
     audit_delete(instance=opportunity, actor=actor)
+    matching.opportunities_searchable(ids=[pk])
 
 
 # --- CSV import --------------------------------------------------------------------------------------------
@@ -234,6 +238,7 @@ def opportunities_import_csv(
     for opportunity in to_create:
         audit_save(instance=opportunity, actor=actor, source=source)
         report.created.append(opportunity)
+    matching.opportunities_searchable(ids=[o.pk for o in report.created])
     return report
 
 
@@ -374,6 +379,8 @@ def _feed_store(*, feed: OpportunityFeed, items: list[feeds.FeedItem], now: date
             counts.created += 1
         except ValidationError as exc:
             raise _item_problem(item, _validation_words(exc)) from None
+    if counts.created or counts.updated:
+        matching.opportunities_searchable()
     return counts
 
 

@@ -1,4 +1,5 @@
-"""Background tasks for opportunities: fetching feeds. `mhi fetch-feeds` runs the same fetches on a schedule."""
+"""Background tasks for opportunities: fetching feeds and sending digests. `mhi fetch-feeds` and `mhi send-digests`
+run the same on a schedule."""
 
 from django_tasks import task
 
@@ -21,3 +22,11 @@ def feeds_fetch_due_run() -> int:
     from mhi.opportunities.services import feeds_fetch_due
 
     return len(feeds_fetch_due())
+
+
+@task()
+def digests_send_due_run() -> str:
+    """Send every opportunity digest that is due (`mhi send-digests` does the same on a schedule)."""
+    from mhi.opportunities.digests import digests_send_due
+
+    return digests_send_due().summary()

@@ -6,91 +6,190 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('opportunities', '0001_opportunities_and_feeds'),
+        ("directory", "0001_initial"),
+        ("opportunities", "0001_opportunities_and_feeds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestDelivery',
+            name="DigestDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('opportunities', models.ManyToManyField(related_name='+', to='opportunities.opportunity')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("opportunities", models.ManyToManyField(related_name="+", to="opportunities.opportunity")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
+                "ordering": ["-sent_at"],
             },
         ),
         migrations.CreateModel(
-            name='DigestSubscription',
+            name="DigestSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frequency', models.CharField(choices=[('never', 'Never'), ('daily', 'Daily'), ('weekly', 'Weekly')], default='never', max_length=10)),
-                ('include_profile_matches', models.BooleanField(default=True, verbose_name='include opportunities that match my publications')),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='opportunity_digest', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("never", "Never"), ("daily", "Daily"), ("weekly", "Weekly")],
+                        default="never",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "include_profile_matches",
+                    models.BooleanField(default=True, verbose_name="include opportunities that match my publications"),
+                ),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunity_digest",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ExpressionOfInterest',
+            name="ExpressionOfInterest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='expressions_of_interest', to='opportunities.opportunity')),
-                ('organisations', models.ManyToManyField(blank=True, related_name='+', to='directory.organisation')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='expressions_of_interest', to='directory.person')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("note", models.TextField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="expressions_of_interest",
+                        to="opportunities.opportunity",
+                    ),
+                ),
+                ("organisations", models.ManyToManyField(blank=True, related_name="+", to="directory.organisation")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="expressions_of_interest",
+                        to="directory.person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'expressions of interest',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('opportunity', 'user'), name='expression_of_interest_unique', violation_error_message='You have already expressed interest in this opportunity.')],
+                "verbose_name_plural": "expressions of interest",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("opportunity", "user"),
+                        name="expression_of_interest_unique",
+                        violation_error_message="You have already expressed interest in this opportunity.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SavedSearch',
+            name="SavedSearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('query', models.TextField(help_text='What you are looking for: a few words or a paragraph.', max_length=2000)),
-                ('kind', models.CharField(blank=True, choices=[('funding_call', 'Funding call'), ('consultation', 'Consultation'), ('partnering', 'Partnering request or tender')], max_length=20, verbose_name='only this kind')),
-                ('in_digest', models.BooleanField(default=True, verbose_name='include in my digest')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunity_searches', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "query",
+                    models.TextField(
+                        help_text="What you are looking for: a few words or a paragraph.", max_length=2000
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("funding_call", "Funding call"),
+                            ("consultation", "Consultation"),
+                            ("partnering", "Partnering request or tender"),
+                        ],
+                        max_length=20,
+                        verbose_name="only this kind",
+                    ),
+                ),
+                ("in_digest", models.BooleanField(default=True, verbose_name="include in my digest")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunity_searches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'saved searches',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'name'), name='saved_search_name_unique')],
+                "verbose_name_plural": "saved searches",
+                "ordering": ["name"],
+                "constraints": [models.UniqueConstraint(fields=("user", "name"), name="saved_search_name_unique")],
             },
         ),
         migrations.CreateModel(
-            name='TeamProposal',
+            name="TeamProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('brief', models.TextField(blank=True, help_text='The pasted text, when the team is not for an opportunity')),
-                ('themes', models.JSONField(default=list)),
-                ('constraints', models.JSONField(default=dict, help_text='The constraints the team was solved under')),
-                ('coverage', models.JSONField(default=list)),
-                ('objective', models.FloatField()),
-                ('solver_status', models.CharField(max_length=20)),
-                ('gap', models.FloatField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(related_name='team_proposals', to='directory.person')),
-                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='team_proposals', to='opportunities.opportunity')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "brief",
+                    models.TextField(blank=True, help_text="The pasted text, when the team is not for an opportunity"),
+                ),
+                ("themes", models.JSONField(default=list)),
+                ("constraints", models.JSONField(default=dict, help_text="The constraints the team was solved under")),
+                ("coverage", models.JSONField(default=list)),
+                ("objective", models.FloatField()),
+                ("solver_status", models.CharField(max_length=20)),
+                ("gap", models.FloatField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("members", models.ManyToManyField(related_name="team_proposals", to="directory.person")),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team_proposals",
+                        to="opportunities.opportunity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('opportunity__isnull', False), models.Q(('brief', ''), _negated=True), _connector='OR'), name='team_proposal_for_something')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("opportunity__isnull", False), models.Q(("brief", ""), _negated=True), _connector="OR"
+                        ),
+                        name="team_proposal_for_something",
+                    )
+                ],
             },
         ),
     ]
