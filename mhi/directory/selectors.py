@@ -184,3 +184,16 @@ def map_places(*, user) -> list[dict]:
         }
         for org in qs.order_by("kind", "name")
     ]
+
+
+def organisation_id_for_slug(slug: str | None, *, field: str) -> int | None:
+    """The id of the organisation with this slug, None for an empty slug; an unknown slug is refused naming
+    `field` (for API operations that take an organisation by slug)."""
+    from mhi.core.errors import DomainError
+
+    if not slug:
+        return None
+    pk = Organisation.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if pk is None:
+        raise DomainError(f"No organisation “{slug}”.", field=field)
+    return pk

@@ -123,13 +123,9 @@ def impact_case_documents():
 
 def impact_cases_index(*, embedder, progress=None):
     """Words (at once) then embeddings of every case study; only new or changed text is embedded."""
-    from mhi.expertise.index import index_documents
-    from mhi.expertise.lexical_search import lexical_update
+    from mhi.expertise.index import index_kind
 
-    lexical_update(kind=KIND, documents=impact_case_documents(), remove_missing=True)
-    return index_documents(
-        kind=KIND, documents=impact_case_documents(), embedder=embedder, progress=progress, remove_missing=True
-    )
+    return index_kind(KIND, embedder=embedder, progress=progress)
 
 
 # --- reads --------------------------------------------------------------------------------------------

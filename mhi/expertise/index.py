@@ -115,10 +115,7 @@ def index_changed() -> None:
 
 def works_index(*, embedder, progress=None) -> IndexReport:
     """The works' words (the full-text index, at once) and then their embeddings (the long part)."""
-    works_lexical_update()
-    return index_documents(
-        kind="work", documents=work_documents(), embedder=embedder, progress=progress, remove_missing=True
-    )
+    return index_kind("work", embedder=embedder, progress=progress)
 
 
 @dataclass
@@ -317,10 +314,8 @@ def index_kind(kind: str, *, embedder, progress=None, words_only: bool = False) 
 def index_all(*, embedder, progress=None) -> dict[str, IndexReport]:
     """Every registered kind: words first for all (so everything is searchable by words soonest), then
     embeddings, works first."""
-    from mhi.expertise.lexical_search import lexical_update
-
-    for kind, documents in DOCUMENT_SOURCES.items():
-        lexical_update(kind=kind, documents=documents(), remove_missing=True)
+    for kind in DOCUMENT_SOURCES:
+        index_kind(kind, embedder=embedder, words_only=True)
     return {
         kind: index_documents(
             kind=kind,
@@ -340,4 +335,4 @@ def work_documents():
 def works_lexical_update():
     from mhi.expertise.lexical_search import lexical_update
 
-    return lexical_update(kind="work", documents=work_documents(), remove_missing=True)
+    return lexical_update(kind="work", documents=DOCUMENT_SOURCES["work"](), remove_missing=True)

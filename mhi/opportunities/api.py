@@ -21,7 +21,7 @@ from ninja.responses import Status as HttpStatus
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
 from mhi.api.errors import error_body
 from mhi.core.errors import DomainError
-from mhi.directory.models import Organisation
+from mhi.directory.selectors import organisation_id_for_slug
 from mhi.expertise.engine.embedding import embedder
 from mhi.opportunities import digests, matching, selectors, services
 from mhi.opportunities.engine.teams import TeamChoice, TeamInfeasible
@@ -146,11 +146,9 @@ def _form_data(payload: OpportunityIn, *, base: dict) -> dict:
     data = dict(base)
     sent = payload.dict(exclude_unset=True)
     if "funder_organisation" in sent:
-        slug = sent.pop("funder_organisation")
-        organisation = Organisation.objects.filter(slug=slug).first() if slug else None
-        if slug and organisation is None:
-            raise DomainError(f"No organisation “{slug}”.", field="funder_organisation")
-        data["funder_organisation"] = organisation.pk if organisation else None
+        data["funder_organisation"] = organisation_id_for_slug(
+            sent.pop("funder_organisation"), field="funder_organisation"
+        )
     data.update(sent)
     data["themes"] = "\n".join(data.get("themes") or [])
     return {k: ("" if v is None else v) for k, v in data.items()}

@@ -14,8 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import REQUIRED_AUTH
-from mhi.core.errors import DomainError
-from mhi.directory.models import Organisation
+from mhi.directory.selectors import organisation_id_for_slug
 from mhi.opportunities import selectors, services
 from mhi.opportunities.forms import OpportunityFeedForm
 from mhi.opportunities.models import OpportunityFeed
@@ -88,11 +87,9 @@ def _validated(payload: FeedIn, *, base: dict) -> dict:
     data = dict(base)
     sent = payload.dict(exclude_unset=True)
     if "funder_organisation" in sent:
-        slug = sent.pop("funder_organisation")
-        organisation = Organisation.objects.filter(slug=slug).first() if slug else None
-        if slug and organisation is None:
-            raise DomainError(f"No organisation “{slug}”.", field="funder_organisation")
-        data["funder_organisation"] = organisation.pk if organisation else None
+        data["funder_organisation"] = organisation_id_for_slug(
+            sent.pop("funder_organisation"), field="funder_organisation"
+        )
     data.update(sent)
     data = {k: ("" if v is None else v) for k, v in data.items()}
     if data.get("active") == "":
