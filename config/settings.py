@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mhi.directory",
     "mhi.expertise",
     "mhi.opportunities",
+    "mhi.bids",
     "mhi.api",
 ]
 
@@ -237,6 +238,13 @@ if env_bool("MHI_HTTPS"):
 MHI_MAP_TILE_URL = os.environ.get("MHI_MAP_TILE_URL", "")
 MHI_MAP_TILE_ATTRIBUTION = os.environ.get("MHI_MAP_TILE_ATTRIBUTION", "")
 MHI_PAGE_SIZE = 25
+# Bids' confidential documents: outside the web root and MEDIA_ROOT, served only through a permission check.
+MHI_PRIVATE_ROOT = Path(os.environ.get("MHI_PRIVATE_ROOT", VAR_DIR / "private"))
+MHI_BID_UPLOAD_MAX_BYTES = int(os.environ.get("MHI_BID_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# Extensions accepted for bid documents, each with the content types its file may declare and be sniffed as.
+MHI_BID_UPLOAD_EXTENSIONS = ("pdf", "docx", "xlsx", "pptx", "odt", "ods", "txt", "csv", "png", "jpg", "jpeg")
+# Days before a bid's deadline that its team is reminded, unless the bid sets its own.
+MHI_BID_REMINDER_DAYS = [int(d) for d in os.environ.get("MHI_BID_REMINDER_DAYS", "14,7,1").split(",") if d.strip()]
 
 LOGGING = {
     "version": 1,

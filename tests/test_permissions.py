@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from mhi.accounts.models import Invitation, token_hash
 from mhi.api.api import api
+from tests.access import bids as bids_access
+from tests.access import bids_api as bids_api_access
+from tests.access import bids_selection as bids_selection_access
+from tests.access.common import ADMINS, ALL_200, COORDINATOR_ONLY, SIGNED_IN_200
 from tests.personas import PERSONAS, client_for
-
-ALL_200 = dict.fromkeys(PERSONAS, 200)
-SIGNED_IN_200 = {**dict.fromkeys(PERSONAS, 200), "anonymous": 302}
-COORDINATOR_ONLY = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200}
-ADMINS = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "coordinator": 200, "aston_admin": 200}
 
 
 def _invitation(world, email="new@aston.example.org"):
@@ -224,6 +223,8 @@ PAGES = {
     "opportunities:interests": ("get", lambda w: {}, SIGNED_IN_200),
     # --- end opportunities ---
 }
+PAGES.update(bids_access.PAGES)
+PAGES.update(bids_selection_access.PAGES)
 
 
 # --- opportunities --- (builders for the entries above and in API_OPERATIONS)
@@ -529,6 +530,8 @@ API_OPERATIONS = {
     ("PUT", "/api/v1/me/digest"): (lambda w: {}, {"frequency": "weekly"}, {**ALL_200, "anonymous": 401}),
     # --- end opportunities ---
 }
+API_OPERATIONS.update(bids_api_access.API_OPERATIONS)
+API_OPERATIONS.update(bids_selection_access.API_OPERATIONS)
 
 
 def _multipart(body: dict) -> dict:
