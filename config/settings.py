@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "mhi.expertise",
     "mhi.opportunities",
     "mhi.bids",
+    "mhi.resources",
     "mhi.api",
 ]
 
