@@ -37,6 +37,7 @@ def _apply_test_settings() -> None:
     (var_dir / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns when STATIC_ROOT is missing
     overrides = {
         "MEDIA_ROOT": var_dir / "media",
+        "MHI_PRIVATE_ROOT": var_dir / "private",
         "STATIC_ROOT": var_dir / "static",
         "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
         "WHITENOISE_USE_FINDERS": True,

@@ -35,8 +35,17 @@ def _secret_key() -> str:
         return os.environ["MHI_SECRET_KEY"]
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written whole under a temporary name, then linked into place: processes starting at once (test
+        # workers, web and worker) never read a half-written key, and the first one to link wins.
+        tmp = VAR_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("expertise/", include("mhi.expertise.urls")),
     path("enquiries/", include("mhi.expertise.enquiry_urls")),
     path("opportunities/", include("mhi.opportunities.urls")),
+    path("bids/", include("mhi.bids.urls")),
+    path("resources/", include("mhi.resources.urls")),
     path("accounts/", include("mhi.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

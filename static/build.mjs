@@ -34,5 +34,6 @@ cpSync(join(nm, "leaflet", "dist", "leaflet.js.map"), join(dist, "js", "leaflet.
 cpSync(join(nm, "leaflet", "dist", "leaflet.css"), join(dist, "css", "leaflet.css"));
 cpSync(join(nm, "leaflet", "dist", "images"), join(dist, "css", "images"), { recursive: true });
 cpSync(join(nm, "cytoscape", "dist", "cytoscape.min.js"), join(dist, "js", "cytoscape.min.js"));
+cpSync(join(nm, "fullcalendar", "index.global.min.js"), join(dist, "js", "fullcalendar.min.js"));
 cpSync(join(root, "static", "src", "js"), join(dist, "js"), { recursive: true });
 console.log(`front end built into ${dist}`);

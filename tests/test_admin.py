@@ -14,7 +14,18 @@ from tests.personas import PERSONAS, client_for
 
 REGISTERED = sorted(model._meta.label for model in admin_site._registry)
 # Records that are made elsewhere (the invitations page, the tokens page, the audit trail itself).
-NO_ADD_PAGE = {"core.AuditEvent", "accounts.Invitation", "accounts.ApiToken"}
+NO_ADD_PAGE = {
+    "core.AuditEvent",
+    "accounts.Invitation",
+    "accounts.ApiToken",
+    # Changed only through their services (stage rules, cap places, overlap checks): shown, not added.
+    "bids.Bid",
+    "bids.BidEvent",
+    "bids.CapPlace",
+    "bids.SelectionRound",
+    "resources.Booking",
+    "resources.WaitlistEntry",
+}
 NOT_COORDINATORS = [p for p in PERSONAS if p != "coordinator"]
 
 
@@ -56,12 +67,23 @@ def test_registered_models_are_the_ones_we_expect():
         "accounts.Invitation",
         "accounts.Membership",
         "accounts.User",
+        "bids.Bid",
+        "bids.BidEvent",
+        "bids.CapPlace",
+        "bids.SelectionRound",
         "core.AuditEvent",
         "directory.Affiliation",
         "directory.Organisation",
         "directory.OrganisationRelation",
         "directory.PartnerInstitution",
         "directory.Person",
+        "resources.Booking",
+        "resources.Induction",
+        "resources.InductionClass",
+        "resources.InductionEquivalence",
+        "resources.Resource",
+        "resources.TrainingRequest",
+        "resources.WaitlistEntry",
     ]
 
 
@@ -72,7 +94,7 @@ def test_coordinator_opens_the_admin_index(client, world):
 
     assert response.status_code == 200
     assert response.context["site_header"] == "MHI Hub administration"
-    assert len(response.context["app_list"]) == 3
+    assert len(response.context["app_list"]) == 5
 
 
 @pytest.mark.parametrize("label", REGISTERED)

@@ -21,11 +21,14 @@ install_error_handlers(api)
 
 def _mount_routers() -> None:
     from mhi.accounts.api import router as accounts_router
+    from mhi.bids.api import router as bids_router
+    from mhi.bids.selection_api import router as selection_router
     from mhi.directory.api import router as directory_router
     from mhi.expertise.api import router as expertise_router
     from mhi.expertise.enquiry_api import router as enquiries_router
     from mhi.opportunities.api import router as opportunities_router
     from mhi.opportunities.feeds_api import router as feeds_router
+    from mhi.resources.api import router as resources_router
 
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", expertise_router)
@@ -33,6 +36,9 @@ def _mount_routers() -> None:
     api.add_router("/v1/", opportunities_router)
     api.add_router("/v1/", feeds_router)
     api.add_router("/v1/", accounts_router)
+    api.add_router("/v1/", resources_router)
+    api.add_router("/v1/", bids_router)
+    api.add_router("/v1/", selection_router)
 
 
 _mount_routers()

@@ -2,9 +2,11 @@
 
 import datetime
 import decimal
+import uuid
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from mhi.core.models import AuditEvent
 
@@ -14,6 +16,10 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 

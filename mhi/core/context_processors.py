@@ -6,7 +6,9 @@ from mhi.accounts.selectors import roles_user_may_grant, user_is_coordinator
 
 
 def navigation(request):
-    # (label, url name, the other url names that highlight the entry)
+    # (label, url name, the other url names that highlight the entry — or a URL namespace, all of whose pages do)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     items = [
         ("Home", "home", set()),
         ("Find expertise", "expertise:find", {"expertise:export", "expertise:person", "expertise:organisation"}),
@@ -24,13 +26,15 @@ def navigation(request):
                 "opportunities:feed_create",
             },
         ),
+        # Anonymous visitors see the awarded bids, the only public part of the pipeline.
+        ("Bids", "bids:list" if signed_in else "bids:awarded", "bids"),
+        ("Resources", "resources:list", "resources"),
         ("Organisations", "directory:organisations", {"directory:organisation", "directory:organisation_history"}),
         ("People", "directory:people", {"directory:person", "directory:person_edit"}),
         ("Partnership", "directory:partnership", set()),
         ("Map", "directory:map", set()),
     ]
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    if signed_in:
         items.append(("API tokens", "accounts:tokens", set()))
         if roles_user_may_grant(user):
             items.append(("Invitations", "accounts:invitations", set()))
@@ -39,9 +43,15 @@ def navigation(request):
             items.append(("Admin", "admin:index", set()))
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
+    namespace = match.namespace if match else ""
+
+    def active(name, under) -> bool:
+        if isinstance(under, str):
+            return namespace == under
+        return current == name or current in under
+
     return {
         "nav_items": [
-            {"label": label, "href": reverse(name), "active": current == name or current in under}
-            for label, name, under in items
+            {"label": label, "href": reverse(name), "active": active(name, under)} for label, name, under in items
         ]
     }

@@ -326,3 +326,26 @@ def people_theme_similarities(
     people = Person.objects.in_bulk(index.people[present].tolist())
     kept = [o for o in present.tolist() if int(index.people[o]) in people]
     return [people[int(index.people[o])] for o in kept], scores[kept].astype(np.float32)
+
+
+def coauthors_within(*, person_ids, since_year: int) -> dict[int, set[int]]:
+    """For each of `person_ids`, the other people in the directory they co-authored a work with, published in
+    `since_year` or later (works with no year are left out: their date is unknown). Conflict-of-interest checks
+    read this, so it is not filtered by what a user may see."""
+    person_ids = list(person_ids)
+    found: dict[int, set[int]] = {pk: set() for pk in person_ids}
+    if not person_ids:
+        return found
+    works = Authorship.objects.filter(
+        person_id__in=person_ids, match_status=Authorship.Match.MATCHED, work__year__gte=since_year
+    ).values("work_id")
+    pairs = Authorship.objects.filter(
+        work_id__in=works, match_status=Authorship.Match.MATCHED, person__isnull=False
+    ).values_list("work_id", "person_id")
+    authors_of: dict[int, set[int]] = {}
+    for work_id, person_id in pairs:
+        authors_of.setdefault(work_id, set()).add(person_id)
+    for authors in authors_of.values():
+        for pk in authors & found.keys():
+            found[pk] |= authors - {pk}
+    return found

@@ -355,7 +355,7 @@ def team_keep(request):
         if opportunity.isdigit():
             return redirect("opportunities:team", pk=int(opportunity))
         return redirect("opportunities:team_for_text")
-    messages.success(request, "Team kept. When bids come to MHI Hub, this is where a bid with this team starts.")
+    messages.success(request, "Team kept. Start a bid with it from this page.")
     return redirect("opportunities:team_proposal", pk=proposal.pk)
 
 

@@ -34,3 +34,25 @@ def test_source_is_shown_when_no_user_acted(db):
     event = audit_events_for(org).get()
     assert event.who == "mhi load-reference"
     assert event.actor is None
+
+
+def test_snapshot_values_are_json_ready_for_files_and_uuids():
+    import json
+    import uuid
+
+    from django.db.models.fields.files import FieldFile
+
+    from mhi.bids.models import BidDocument
+    from mhi.core.audit import _plain
+
+    document = BidDocument(original_name="case.pdf")
+    document.file.name = "bids/1/abc-def"
+    series = uuid.UUID("12345678-1234-5678-1234-567812345678")
+
+    assert isinstance(document.file, FieldFile)
+    assert _plain(document.file) == "bids/1/abc-def"
+    assert _plain(series) == "12345678-1234-5678-1234-567812345678"
+    assert json.loads(json.dumps([_plain(document.file), _plain(series)])) == [
+        "bids/1/abc-def",
+        "12345678-1234-5678-1234-567812345678",
+    ]

@@ -29,3 +29,5 @@ def test_the_command_lists_what_the_apps_registered():
     call_command("scheduler", "--list", stdout=out)
     assert "feeds: every 10 minutes" in out.getvalue()
     assert "digests: every 15 minutes" in out.getvalue()
+    assert "bid_reminders: every 60 minutes" in out.getvalue()
+    assert "waitlist_offers: every 15 minutes" in out.getvalue()

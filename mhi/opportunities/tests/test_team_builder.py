@@ -499,7 +499,7 @@ def test_building_shows_the_team_the_table_and_the_next_best(client, team_world,
     assert "A greedy pick" in body and "0.200 below the best team" in body
     assert "Ben Tester instead of Eve Tester" in body
     assert "Keep this team to start a bid</button>" in body
-    assert "the bids module takes a kept team as the start of a bid" in body
+    assert "A kept team can start a bid: its members join the bid's team" in body
 
 
 def test_constraints_that_cannot_be_met_are_an_error_summary_not_an_empty_result(client, team_world, vectors):

@@ -38,6 +38,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo works ready ({demo_works_load()} created).")
         self.stdout.write(f"REF2014 impact case studies of the seven universities: {demo_impact_cases_load()}.")
         self.stdout.write(f"Demo opportunities ready ({demo_opportunities_load()} created).")
+        # Each module's demo data, from the module itself.
+        from mhi.bids.demo import demo_bids_load
+        from mhi.resources.demo import demo_resources_load
+
+        self.stdout.write(f"Demo bids ready ({demo_bids_load()} created).")
+        made = demo_resources_load()
+        self.stdout.write(
+            f"Demo equipment and facilities ready ({made['resources']} resources, {made['bookings']} bookings and "
+            f"{made['inductions']} inductions created)."
+        )
         if no_serve:
             call_command("index_works", stdout=self.stdout)
         else:
