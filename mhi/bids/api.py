@@ -408,7 +408,7 @@ def bid_team_statement(request, bid_id: int):
 @router.get(
     "/bids/{bid_id}/statements/facilities",
     response=StatementOut,
-    summary="The facilities and resources statement (not available yet: there is no resources catalogue)",
+    summary="The facilities and resources statement, from the shared resources catalogue",
 )
 def bid_facilities_statement(request, bid_id: int):
     bid = _bid(request, bid_id)

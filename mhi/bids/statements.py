@@ -1,5 +1,6 @@
 """Bid statements assembled from the data: the team statement from the members' directory profiles and
-expertise (works, grants), and, once a resources module exists, the facilities and resources statement.
+expertise (works, grants), and the facilities and resources statement from the shared resources catalogue
+(the equipment and facilities of the bid's lead and partner organisations that match the bid's text).
 
 Statements are Markdown, to paste into a funder's form or render on the bid's page. Text from profiles is
 escaped so a title with an asterisk or an angle bracket stays text.
@@ -14,10 +15,8 @@ from mhi.expertise.selectors import works_of
 RECENT_WORKS = 5
 RECENT_GRANTS = 3
 LEAD_PERSON_ROLE = "Lead person"
-FACILITIES_NOT_AVAILABLE = (
-    "A facilities and resources statement cannot be assembled yet: MHI Hub has no catalogue of facilities and "
-    "resources (the resources module does not exist). Write this section by hand for now."
-)
+# At most this many matching resources per organisation in the facilities statement.
+FACILITIES_PER_ORGANISATION = 8
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 _ROLE_ORDER = {role: i for i, role in enumerate(MemberRole.values)}
@@ -94,7 +93,66 @@ def team_statement(*, bid: Bid) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def facilities_statement(*, bid: Bid) -> str:
-    """Not available yet: MHI Hub has no resources catalogue to assemble it from, and inventing facilities
-    would put false statements into a funding application."""
-    return FACILITIES_NOT_AVAILABLE
+def _organisations(bid: Bid) -> list:
+    partners = [p.organisation for p in bid.partners.select_related("organisation").order_by("organisation__name")]
+    return [bid.lead_organisation, *[o for o in partners if o.pk != bid.lead_organisation_id]]
+
+
+def _resource_line(resource) -> str:
+    """One catalogue entry as a Markdown list item: what it is, where, and who may use it."""
+    name = f"**{_md(resource.name)}**"
+    if resource.technique:
+        name += f" ({_md(resource.technique)})"
+    parts = [name]
+    made = " ".join(x for x in (resource.manufacturer, resource.model_name) if x)
+    if made:
+        parts.append(_md(made))
+    where = ", ".join(x for x in (resource.department, resource.building, resource.site_location) if x)
+    if where:
+        parts.append(_md(where))
+    access = f"access: {resource.get_access_policy_display().lower()}"
+    if resource.requires_induction:
+        access += ", induction required"
+    parts.append(access)
+    if resource.service_level:
+        parts.append(_md(resource.service_level))
+    return "- " + "; ".join(parts) + "."
+
+
+def facilities_statement(*, bid: Bid, embedder=None) -> str:
+    """Markdown: for the lead and each partner organisation, its catalogued equipment and facilities that match
+    the bid's title, summary, themes and call (the catalogue's own search, by meaning and words), best first.
+    Only what the catalogue holds is stated; an organisation with nothing catalogued, or nothing matching, says
+    so. `embedder` embeds the bid's text (tests pass the session's model)."""
+    from mhi.resources.selectors import ResourceFilters, resources_public, resources_search
+
+    text = " ".join(
+        [bid.title, bid.summary, " ".join(bid.themes or []), bid.opportunity.title, bid.opportunity.summary]
+    )
+    lines = [f"# Facilities and resources: {_md(bid.title)}", ""]
+    found = 0
+    for organisation in _organisations(bid):
+        catalogued = resources_public().filter(organisation=organisation).count()
+        lines.append(f"## {_md(organisation.name)}")
+        lines.append("")
+        if not catalogued:
+            lines.append("Nothing in the MHI Hub resources catalogue yet.")
+            lines.append("")
+            continue
+        matches = list(
+            resources_search(filters=ResourceFilters(q=text, institution=organisation.pk), embedder=embedder)
+        )[:FACILITIES_PER_ORGANISATION]
+        if not matches:
+            lines.append(f"None of its {catalogued} catalogued resources matches the bid's text.")
+            lines.append("")
+            continue
+        found += len(matches)
+        lines.extend(_resource_line(r) for r in matches)
+        lines.append("")
+    if not found:
+        lines.append(
+            "No catalogued equipment or facilities of the bid's organisations match the bid: write this section by "
+            "hand, or ask the institutions to publish their equipment in the catalogue."
+        )
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"

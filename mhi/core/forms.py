@@ -29,12 +29,24 @@ class GovukForm:
         # Marked after validation, not in __init__, so subclasses can still set choices first.
         super().full_clean()
         for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            widget.attrs["class"] += f" {_css_for(widget)}--error"
-            described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} id_{self.add_prefix(name)}-error".strip()
+            self._mark_error(name)
+
+    def add_error(self, field, error):
+        # Also after validation: a view adds a service's refusal (DomainError naming a field) to the form.
+        super().add_error(field, error)
+        if getattr(self, "cleaned_data", None) is not None:
+            for name in self._errors or {}:
+                self._mark_error(name)
+
+    def _mark_error(self, name: str) -> None:
+        marked = self.__dict__.setdefault("_govuk_marked_errors", set())
+        if name in marked or name not in self.fields:
+            return
+        marked.add(name)
+        widget = self.fields[name].widget
+        widget.attrs["class"] += f" {_css_for(widget)}--error"
+        described = widget.attrs.get("aria-describedby", "")
+        widget.attrs["aria-describedby"] = f"{described} id_{self.add_prefix(name)}-error".strip()
 
 
 class GovukModelForm(GovukForm, forms.ModelForm):

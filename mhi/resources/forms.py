@@ -242,6 +242,24 @@ class ResourceForm(GovukModelForm):
         return fields
 
 
+class ResourceCreateForm(ResourceForm):
+    """A new resource, added by hand: its owner (one of the organisations the user may add for) and its details.
+    Without an ID the service derives one, as an import does for a row without one."""
+
+    owner = forms.ModelChoiceField(label="Owner", queryset=Organisation.objects.none())
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = organisations
+        self.fields["owner"].empty_label = "Choose the organisation that owns it"
+        if organisations.count() == 1:
+            self.initial["owner"] = organisations.first().pk
+        uniquip_id = self.fields["uniquip_id"]
+        uniquip_id.required = False
+        uniquip_id.help_text = "The Uniquip ID: unique among the owner's resources. Leave empty to have one made for it"
+        self.order_fields(["owner"])
+
+
 class OpeningHoursField(forms.CharField):
     """One day's opening hours as "09:00-12:00, 13:00-17:00"; empty for closed."""
 

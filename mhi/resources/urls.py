@@ -24,6 +24,7 @@ urlpatterns = [
     path("requests/", views.booking_requests, name="requests"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical_feed"),
     # Managing a resource.
+    path("new/", views.resource_create, name="create"),
     path("<int:pk>/manage/", views.resource_manage, name="manage"),
     path("<int:pk>/manage/rules/", views.resource_rules, name="rules"),
     path("<int:pk>/manage/rates/", views.resource_rates, name="rates"),

@@ -1,7 +1,7 @@
 """Shared-resources pages: the public catalogue (list and search, a resource's page, the map, the calendar and
 its events, the open-data feed), booking (request, quote, recurring, waitlist, my bookings, managers' requests,
-iCal), managing a resource (details, rules, rates, closures), import and export, the induction passport
-(mine, recording inductions, equivalences, training requests) and reports.
+iCal), adding a resource by hand, managing one (details, rules, rates, closures), import and export, the
+induction passport (mine, recording inductions, equivalences, training requests) and reports.
 
 Each view makes one call into selectors, services, booking, inductions, reports, uniquip or ical. Refusals
 (DomainError) are shown on the form at the field they name. Times are shown and entered in UK time.
@@ -40,6 +40,7 @@ from mhi.resources.forms import (
     InductionRecordForm,
     RatesForm,
     ReportPeriodForm,
+    ResourceCreateForm,
     ResourceFilterForm,
     ResourceForm,
     RulesForm,
@@ -599,6 +600,24 @@ def booking_decline(request, booking_id):
 
 
 # --- managing a resource -------------------------------------------------------------------------------------
+
+
+@login_required
+def resource_create(request):
+    """Add one resource by hand, for an organisation the user may add for (as they may import its catalogue)."""
+    organisations = _import_allowed(request)
+    form = ResourceCreateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = services.resource_create(
+                actor=request.user, organisation=form.cleaned_data["owner"], fields=form.resource_fields()
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"{resource.name} added to the catalogue of {resource.organisation}.")
+            return redirect(resource.get_absolute_url())
+    return render(request, "resources/create.html", {"form": form})
 
 
 @login_required

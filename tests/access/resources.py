@@ -7,7 +7,8 @@ institution admin; everyone else may read it (the catalogue is public) but not m
 the booking is visible to the researcher and to those who manage the microscope, and does not exist for anyone
 else (404); approving or declining it is the managers' (the researcher, who sees it, gets 403).
 
-Catalogue import and export, equivalences and reports are for coordinators and institution admins (ADMINS).
+Adding a resource by hand, catalogue import and export, equivalences and reports are for coordinators and
+institution admins (ADMINS).
 "#retired": the microscope retired, which only those who manage it can still open.
 Non-HTML answers (the calendar's JSON, CSV, iCalendar) are checked with HEAD, the same view as GET, so the
 axe-core page test (which opens every GET rule) leaves them out.
@@ -121,6 +122,7 @@ PAGES = {
     # Those who manage no resource have no requests to answer.
     "resources:requests": ("get", lambda w: _booking(w) and {}, ADMINS),
     # --- managing the microscope ---
+    "resources:create": ("get", lambda w: {}, ADMINS),
     "resources:manage": ("get", _pk, ADMINS),
     "resources:rules": ("get", _pk, ADMINS),
     "resources:rates": ("get", _pk, ADMINS),

@@ -573,10 +573,11 @@ def test_the_team_statement_is_markdown_from_the_profiles(client, world, bid):
 # --- cap use, reports, awarded ----------------------------------------------------------------------------------
 
 
-def test_the_facilities_statement_says_it_cannot_be_assembled_yet(client, world, bid):
+def test_the_facilities_statement_comes_from_the_catalogue(client, world, bid):
     body = _get(client, world, "researcher", f"{URL}/{bid.pk}/statements/facilities").json()
     assert (body["bid"], body["kind"]) == (bid.pk, "facilities")
-    assert body["markdown"].startswith("A facilities and resources statement cannot be assembled yet")
+    assert body["markdown"].startswith(f"# Facilities and resources: {bid.title}\n\n## {bid.lead_organisation.name}\n")
+    assert "Nothing in the MHI Hub resources catalogue yet." in body["markdown"]
 
 
 def test_cap_use_counts_places_per_institution_and_for_the_partnership(client, world, bid):

@@ -581,7 +581,7 @@ def test_the_team_statement_is_shown_as_text_and_downloads_as_markdown(client, w
     client = _login(client, world, "researcher")
     response = client.get(reverse("bids:statement", args=[bid.pk]))
     assert "# Team statement: Asthma self-management app" in _text(response)
-    assert "the resources module does not exist" in _text(response)
+    assert "Facilities and resources: Asthma self-management app" in _text(response)
     download = client.get(reverse("bids:statement", args=[bid.pk]), {"format": "md"})
     assert download["Content-Type"] == "text/markdown; charset=utf-8"
     assert download["Content-Disposition"] == f'attachment; filename="team-statement-bid-{bid.pk}.md"'

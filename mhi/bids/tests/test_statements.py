@@ -1,5 +1,5 @@
-"""Bid statements: the team statement from members' profiles, works and grants; the facilities statement says
-it cannot be assembled yet."""
+"""Bid statements: the team statement from members' profiles, works and grants; the facilities statement from
+the catalogued resources of the bid's organisations that match it."""
 
 import datetime
 
@@ -102,8 +102,53 @@ def test_a_bid_with_no_team_says_what_to_do():
     )
 
 
-def test_the_facilities_statement_says_it_cannot_be_assembled_yet(bid):
-    assert statements.facilities_statement(bid=bid) == (
-        "A facilities and resources statement cannot be assembled yet: MHI Hub has no catalogue of facilities and "
-        "resources (the resources module does not exist). Write this section by hand for now."
+def test_the_facilities_statement_lists_the_organisations_matching_catalogued_resources(bid):
+    from mhi.bids.models import BidPartner
+    from mhi.expertise.lexical_search import lexical_update
+    from mhi.resources.search import KIND, resource_documents
+    from mhi.resources.tests.factories import ResourceFactory
+
+    bid.title = "Retinal imaging in diabetes"
+    bid.save()
+    partner = OrganisationFactory(name="Keele University", kind="university")
+    empty = OrganisationFactory(name="Acme Optics", kind="industry")
+    BidPartner.objects.create(bid=bid, organisation=partner, role="university")
+    BidPartner.objects.create(bid=bid, organisation=empty, role="industry")
+    ResourceFactory(
+        organisation=bid.lead_organisation,
+        name="Retinal OCT scanner",
+        technique="Optical coherence tomography",
+        manufacturer="Heidelberg",
+        model_name="Spectralis",
+        building="Vision Sciences",
+        site_location="Main campus",
+        access_policy="partner",
+        requires_induction=True,
+        service_level="Technician-supported",
+        department="",
+    )
+    ResourceFactory(organisation=bid.lead_organisation, name="Mass spectrometer", technique="Proteomics")
+    ResourceFactory(organisation=partner, name="Gait laboratory", technique="Motion capture")
+    # Found by their words (the index task would embed them too; no resource is embedded here).
+    lexical_update(kind=KIND, documents=resource_documents())
+
+    text = statements.facilities_statement(bid=bid)
+
+    lead = bid.lead_organisation.name
+    assert text == (
+        "# Facilities and resources: Retinal imaging in diabetes\n\n"
+        f"## {lead}\n\n"
+        "- **Retinal OCT scanner** (Optical coherence tomography); Heidelberg Spectralis; Vision Sciences, Main "
+        "campus; access: partner universities, induction required; Technician-supported.\n\n"
+        "## Acme Optics\n\nNothing in the MHI Hub resources catalogue yet.\n\n"
+        "## Keele University\n\nNone of its 1 catalogued resources matches the bid's text.\n"
+    )
+
+
+def test_the_facilities_statement_says_when_nothing_is_catalogued(bid):
+    text = statements.facilities_statement(bid=bid)
+    assert text.endswith(
+        "Nothing in the MHI Hub resources catalogue yet.\n\n"
+        "No catalogued equipment or facilities of the bid's organisations match the bid: write this section by "
+        "hand, or ask the institutions to publish their equipment in the catalogue.\n"
     )

@@ -693,3 +693,150 @@ def test_the_report_csvs(client, microscope, booker, manager):
     text = client.get(reverse("resources:report_csv", args=["usage"])).content.decode("utf-8-sig")
     assert text.splitlines() == ["Booked by \\ owner,Aston University", "Aston University,2.00"]
     assert client.get(reverse("resources:report_csv", args=["nonsense"])).status_code == 404
+
+
+# --- adding a resource by hand -------------------------------------------------------------------------------
+
+NEW_RESOURCE = {
+    "name": "  Mass spectrometer ",
+    "uniquip_type": "facility",
+    "uniquip_id": "AST-MS-1",
+    "description": "Orbitrap\r\nfor proteomics",
+    "technique": "Mass spectrometry",
+    "status": "available",
+    "access_policy": "partner",
+    "department": "Chemistry",
+    "latitude": "52.486651",
+    "longitude": "-1.890947",
+    "web_address": "www.aston.ac.uk/ms",
+    "contact_name": "Proteomics team",
+    "contact_email": "ms@aston.example.org",
+}
+
+
+def test_the_list_links_to_adding_a_resource_for_those_who_may(client, microscope, manager, booker):
+    link = f'href="{reverse("resources:create")}"'
+    assert link not in client.get(reverse("resources:list")).content.decode()
+    client.force_login(booker)
+    assert link not in client.get(reverse("resources:list")).content.decode()
+    client.force_login(manager)
+    assert link in client.get(reverse("resources:list")).content.decode()
+
+
+def test_an_admin_adds_a_resource_by_hand(client, owner, manager, booker):
+    from mhi.core.audit import audit_events_for
+    from mhi.core.models import AuditEvent
+
+    OrganisationFactory(name="Keele University", kind="university")
+    client.force_login(manager)
+    page = client.get(reverse("resources:create"))
+    assert list(page.context["form"].fields["owner"].queryset) == [owner]
+    assert page.context["form"].initial["owner"] == owner.pk
+    response = client.post(
+        reverse("resources:create"), {**NEW_RESOURCE, "owner": owner.pk, "managers_text": "bea@aston.example.org"}
+    )
+    resource = Resource.objects.get()
+    assert response.status_code == 302, response.context["form"].errors
+    assert response["Location"] == resource.get_absolute_url()
+    assert (
+        resource.organisation,
+        resource.name,
+        resource.uniquip_type,
+        resource.uniquip_id,
+        resource.description,
+        resource.access_policy,
+        resource.latitude,
+        resource.web_address,
+        resource.contact_email,
+    ) == (
+        owner,
+        "Mass spectrometer",
+        "facility",
+        "AST-MS-1",
+        "Orbitrap\nfor proteomics",
+        "partner",
+        Decimal("52.486651"),
+        "https://www.aston.ac.uk/ms",
+        "ms@aston.example.org",
+    )
+    assert list(resource.managers.all()) == [booker]
+    event = audit_events_for(resource).get()
+    assert (event.action, event.actor, event.changes["name"]) == (
+        AuditEvent.Action.CREATE,
+        manager,
+        [None, "Mass spectrometer"],
+    )
+    shown = client.get(response["Location"]).content.decode()
+    assert "Mass spectrometer added to the catalogue of Aston University." in shown
+
+
+def test_a_coordinator_adds_for_any_university_and_without_an_id_one_is_made(client, owner):
+    keele = OrganisationFactory(name="Keele University", kind="university")
+    OrganisationFactory(name="Acme Devices", kind="industry")
+    coordinator = UserFactory(email="coordinator@example.org")
+    MembershipFactory(user=coordinator, role=Role.COORDINATOR, organisation=None)
+    TOTP.activate(coordinator, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client.force_login(coordinator)
+    page = client.get(reverse("resources:create"))
+    assert [o.name for o in page.context["form"].fields["owner"].queryset] == ["Aston University", "Keele University"]
+    response = client.post(reverse("resources:create"), {**NEW_RESOURCE, "owner": keele.pk, "uniquip_id": ""})
+    assert response.status_code == 302, response.context["form"].errors
+    resource = Resource.objects.get()
+    assert resource.organisation == keele
+    assert resource.uniquip_id.startswith("mhi-")
+
+
+def test_an_admin_may_not_add_for_another_organisation(client, owner, manager):
+    keele = OrganisationFactory(name="Keele University", kind="university")
+    client.force_login(manager)
+    response = client.post(reverse("resources:create"), {**NEW_RESOURCE, "owner": keele.pk})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["owner"]
+    assert Resource.objects.count() == 0
+
+
+def test_others_may_not_add_a_resource(client, booker):
+    client.force_login(booker)
+    assert client.get(reverse("resources:create")).status_code == 403
+    assert client.post(reverse("resources:create"), NEW_RESOURCE).status_code == 403
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        # Refused by the form.
+        ({"name": ""}, "name", "This field is required."),
+        ({"latitude": "north"}, "latitude", "Enter a number."),
+        # Refused by the service (a DomainError naming its field).
+        ({"contact_email": "ms@aston"}, "contact_email", "Contact Email: “ms@aston” is not an email address."),
+        (
+            {"web_address": "javascript:alert(1)"},
+            "web_address",
+            "Web Address: “javascript:alert(1)” is not a web address; it should start with https:// or http://.",
+        ),
+        (
+            {"longitude": ""},
+            "longitude",
+            "Give both the latitude and the longitude, or neither; the longitude is missing.",
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_at_its_field_and_nothing_is_added(client, owner, manager, changes, field, message):
+    client.force_login(manager)
+    response = client.post(reverse("resources:create"), {**NEW_RESOURCE, "owner": owner.pk, **changes})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [message]}
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert f'href="#id_{field}"' in body
+    assert Resource.objects.count() == 0
+
+
+def test_an_id_the_owner_already_uses_is_refused_at_the_id(client, microscope, owner, manager):
+    client.force_login(manager)
+    response = client.post(
+        reverse("resources:create"), {**NEW_RESOURCE, "owner": owner.pk, "uniquip_id": microscope.uniquip_id}
+    )
+    assert list(response.context["form"].errors) == ["uniquip_id"]
+    assert Resource.objects.count() == 1
