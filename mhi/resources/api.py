@@ -14,7 +14,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
@@ -22,7 +22,6 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
-from mhi.accounts.selectors import user_admin_organisation_ids, user_is_coordinator
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
 from mhi.api.errors import error_body
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
@@ -103,23 +102,8 @@ def _user_by_email(email: str, *, field: str):
     return user
 
 
-def _bookings_visible_to(user) -> QuerySet[Booking]:
-    """Bookings the user may see: their own, and those of resources they may manage."""
-    qs = Booking.objects.select_related("resource__organisation", "user", "organisation")
-    if user_is_coordinator(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    return qs.filter(
-        Q(user=user) | Q(resource__organisation_id__in=user_admin_organisation_ids(user)) | Q(resource__managers=user)
-    ).distinct()
-
-
 def _booking(request, booking_id: int) -> Booking:
-    found = _bookings_visible_to(request.user).filter(pk=booking_id).first()
-    if found is None:
-        raise Http404(f"No booking {booking_id}.")
-    return found
+    return selectors.booking_for(user=request.user, pk=booking_id)
 
 
 # --- the catalogue ----------------------------------------------------------------------------------------
@@ -683,7 +667,7 @@ def bookings_list(
     status: list[Booking.Status] = BOOKING_STATUS_FILTER,
     managed: bool = Query(False, description="The bookings of resources you manage, instead of your own"),
 ):
-    qs = _bookings_visible_to(request.user)
+    qs = selectors.bookings_visible_to(user=request.user)
     qs = qs.exclude(user=request.user) if managed else qs.filter(user=request.user)
     if status:
         qs = qs.filter(status__in=status)

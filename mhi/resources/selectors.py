@@ -17,6 +17,7 @@ from mhi.core.errors import DomainError
 from mhi.resources.models import (
     ACCESS_ORDER,
     TIER_NEEDS_ACCESS,
+    Booking,
     Rate,
     Resource,
     ResourceStatus,
@@ -167,3 +168,24 @@ def resources_search(*, filters: ResourceFilters, user=None, embedder=None) -> l
     wanted = [h.object_id for h in hits if h.snippet or (h.similarity is not None and h.similarity >= MIN_SIMILARITY)]
     found = qs.in_bulk(wanted)
     return [found[pk] for pk in wanted if pk in found]
+
+
+def bookings_visible_to(*, user) -> QuerySet[Booking]:
+    """Bookings the user may see: their own, and those of resources they may manage (as a resource's manager or
+    an admin of its owner); coordinators see all. Nobody else knows a booking exists."""
+    qs = Booking.objects.select_related("resource__organisation", "user", "organisation")
+    if user_is_coordinator(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(
+        Q(user=user) | Q(resource__organisation_id__in=user_admin_organisation_ids(user)) | Q(resource__managers=user)
+    ).distinct()
+
+
+def booking_for(*, user, pk) -> Booking:
+    """A booking the user may see; Http404 otherwise."""
+    found = bookings_visible_to(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such booking.")
+    return found

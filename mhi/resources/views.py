@@ -87,12 +87,7 @@ def _managed_or_403(request, pk) -> Resource:
 
 def _booking_or_404(request, booking_id) -> Booking:
     """A booking, for its requester and whoever may manage its resource; nobody else knows it exists."""
-    found = get_object_or_404(Booking.objects.select_related("resource__organisation", "user"), pk=booking_id)
-    if found.user_id != request.user.pk and not selectors.user_may_manage_resource(
-        user=request.user, resource=found.resource
-    ):
-        raise Http404("No such booking.")
-    return found
+    return selectors.booking_for(user=request.user, pk=booking_id)
 
 
 def _london_midnight(day: datetime.date) -> datetime.datetime:
