@@ -662,42 +662,25 @@ def _inductions(made: dict, classes: dict, orgs: dict, *, today: datetime.date) 
     class, can be booked) and one on Birmingham's cytometer; the Leicester lead an expired one on the TEM."""
     researcher = User.objects.filter(email=f"researcher.nottingham@{DEMO_DOMAIN}").first()
     lead = User.objects.filter(email=f"lead.leicester@{DEMO_DOMAIN}").first()
+    # (user, resource id or None for a class induction, class, institution, days ago, expired days ago, trainer)
+    wanted = [
+        (researcher, "DEMO-NOT-001", LASER, NOTTINGHAM, 120, None, "Imaging facility manager (demo)"),
+        (researcher, "DEMO-BHM-001", None, BIRMINGHAM, 30, None, "Flow cytometry core (demo)"),
+        (lead, "DEMO-AST-001", None, ASTON, 60, None, "Aston imaging team (demo)"),
+        (lead, "DEMO-WAR-001", None, WARWICK, 800, 70, "EM technician (demo)"),
+    ]
     count = 0
-    if researcher is not None and "DEMO-NOT-001" in made:
+    for user, uid, induction_class, institution, days_ago, expired_ago, trainer in wanted:
+        if user is None or uid not in made:
+            continue
         Induction.objects.create(
-            user=researcher,
-            induction_class=classes[LASER],
-            organisation=orgs[NOTTINGHAM],
-            date=today - datetime.timedelta(days=120),
-            trainer="Imaging facility manager (demo)",
-        )
-        count += 1
-    if researcher is not None and "DEMO-BHM-001" in made:
-        Induction.objects.create(
-            user=researcher,
-            resource=made["DEMO-BHM-001"],
-            organisation=orgs[BIRMINGHAM],
-            date=today - datetime.timedelta(days=30),
-            trainer="Flow cytometry core (demo)",
-        )
-        count += 1
-    if lead is not None and "DEMO-AST-001" in made:
-        Induction.objects.create(
-            user=lead,
-            resource=made["DEMO-AST-001"],
-            organisation=orgs[ASTON],
-            date=today - datetime.timedelta(days=60),
-            trainer="Aston imaging team (demo)",
-        )
-        count += 1
-    if lead is not None and "DEMO-WAR-001" in made:
-        Induction.objects.create(
-            user=lead,
-            resource=made["DEMO-WAR-001"],
-            organisation=orgs[WARWICK],
-            date=today - datetime.timedelta(days=800),
-            expires=today - datetime.timedelta(days=70),
-            trainer="EM technician (demo)",
+            user=user,
+            resource=None if induction_class else made[uid],
+            induction_class=classes[induction_class] if induction_class else None,
+            organisation=orgs[institution],
+            date=today - datetime.timedelta(days=days_ago),
+            expires=today - datetime.timedelta(days=expired_ago) if expired_ago is not None else None,
+            trainer=trainer,
         )
         count += 1
     return count
