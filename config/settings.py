@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "mhi.opportunities",
     "mhi.bids",
     "mhi.resources",
+    "mhi.studies",
+    "mhi.responses",
     "mhi.api",
 ]
 

@@ -25,6 +25,10 @@ NO_ADD_PAGE = {
     "bids.SelectionRound",
     "resources.Booking",
     "resources.WaitlistEntry",
+    "responses.Approval",
+    "responses.Response",
+    "studies.FeasibilityRequest",
+    "studies.RecruitmentEntry",
 }
 NOT_COORDINATORS = [p for p in PERSONAS if p != "coordinator"]
 
@@ -84,6 +88,13 @@ def test_registered_models_are_the_ones_we_expect():
         "resources.Resource",
         "resources.TrainingRequest",
         "resources.WaitlistEntry",
+        "responses.Approval",
+        "responses.Response",
+        "studies.FeasibilityRequest",
+        "studies.PrevalenceFigure",
+        "studies.RecruitmentEntry",
+        "studies.SiteProfile",
+        "studies.Study",
     ]
 
 
@@ -94,7 +105,7 @@ def test_coordinator_opens_the_admin_index(client, world):
 
     assert response.status_code == 200
     assert response.context["site_header"] == "MHI Hub administration"
-    assert len(response.context["app_list"]) == 5
+    assert len(response.context["app_list"]) == 7
 
 
 @pytest.mark.parametrize("label", REGISTERED)

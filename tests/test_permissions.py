@@ -17,6 +17,15 @@ from tests.access import bids_api as bids_api_access
 from tests.access import bids_selection as bids_selection_access
 from tests.access import resources as resources_access
 from tests.access import resources_api as resources_api_access
+from tests.access import responses_drafting as responses_drafting_access
+from tests.access import responses_export as responses_export_access
+from tests.access import responses_signoff as responses_signoff_access
+from tests.access import responses_workspace as responses_workspace_access
+from tests.access import studies_feasibility as studies_feasibility_access
+from tests.access import studies_placement as studies_placement_access
+from tests.access import studies_recruitment as studies_recruitment_access
+from tests.access import studies_sites as studies_sites_access
+from tests.access import studies_studies as studies_studies_access
 from tests.access.common import ADMINS, ALL_200, COORDINATOR_ONLY, SIGNED_IN_200
 from tests.personas import PERSONAS, client_for
 
@@ -228,6 +237,15 @@ PAGES = {
 PAGES.update(bids_access.PAGES)
 PAGES.update(bids_selection_access.PAGES)
 PAGES.update(resources_access.PAGES)
+PAGES.update(studies_sites_access.PAGES)
+PAGES.update(studies_studies_access.PAGES)
+PAGES.update(studies_feasibility_access.PAGES)
+PAGES.update(studies_placement_access.PAGES)
+PAGES.update(studies_recruitment_access.PAGES)
+PAGES.update(responses_workspace_access.PAGES)
+PAGES.update(responses_drafting_access.PAGES)
+PAGES.update(responses_signoff_access.PAGES)
+PAGES.update(responses_export_access.PAGES)
 
 
 # --- opportunities --- (builders for the entries above and in API_OPERATIONS)
@@ -536,6 +554,15 @@ API_OPERATIONS = {
 API_OPERATIONS.update(bids_api_access.API_OPERATIONS)
 API_OPERATIONS.update(bids_selection_access.API_OPERATIONS)
 API_OPERATIONS.update(resources_api_access.API_OPERATIONS)
+API_OPERATIONS.update(studies_sites_access.API_OPERATIONS)
+API_OPERATIONS.update(studies_studies_access.API_OPERATIONS)
+API_OPERATIONS.update(studies_feasibility_access.API_OPERATIONS)
+API_OPERATIONS.update(studies_placement_access.API_OPERATIONS)
+API_OPERATIONS.update(studies_recruitment_access.API_OPERATIONS)
+API_OPERATIONS.update(responses_workspace_access.API_OPERATIONS)
+API_OPERATIONS.update(responses_drafting_access.API_OPERATIONS)
+API_OPERATIONS.update(responses_signoff_access.API_OPERATIONS)
+API_OPERATIONS.update(responses_export_access.API_OPERATIONS)
 
 
 def _multipart(body: dict) -> dict:

@@ -1,0 +1,5 @@
+"""API: export and the library of past positions."""
+
+from ninja import Router
+
+router = Router(tags=["responses"])

@@ -1,0 +1,5 @@
+"""API: workspace, questions, import."""
+
+from ninja import Router
+
+router = Router(tags=["responses"])

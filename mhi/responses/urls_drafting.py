@@ -1,0 +1,3 @@
+"""Pages: contributions, answers, versions, comments."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: export and the library of past positions."""
+
+urlpatterns: list = []

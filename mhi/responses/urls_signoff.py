@@ -1,0 +1,3 @@
+"""Pages: sign-off, notifications, publishing."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: workspace, questions, import."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API: feasibility loop."""
+
+from ninja import Router
+
+router = Router(tags=["studies"])

@@ -1,0 +1,5 @@
+"""API: site placement."""
+
+from ninja import Router
+
+router = Router(tags=["studies"])

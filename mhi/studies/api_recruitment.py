@@ -1,0 +1,5 @@
+"""API: recruitment tracking."""
+
+from ninja import Router
+
+router = Router(tags=["studies"])

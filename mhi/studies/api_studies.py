@@ -1,0 +1,5 @@
+"""API: studies and ClinicalTrials.gov import."""
+
+from ninja import Router
+
+router = Router(tags=["studies"])

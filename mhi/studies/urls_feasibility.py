@@ -1,0 +1,3 @@
+"""Pages: feasibility loop."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: site placement."""
+
+urlpatterns: list = []

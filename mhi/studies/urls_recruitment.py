@@ -1,0 +1,3 @@
+"""Pages: recruitment tracking."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: sites, infrastructure directory, prevalence and reach."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: studies and ClinicalTrials.gov import."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Access rules for the responses workspace pages and API operations (merged into tests/test_permissions.py)."""
+
+PAGES: dict = {}
+API_OPERATIONS: dict = {}
