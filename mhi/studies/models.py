@@ -323,7 +323,7 @@ class FeasibilityResponse(models.Model):
     earliest_start = models.DateField(null=True, blank=True)
     comments = models.TextField(blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="feasibility_answers"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="feasibility_answers"
     )
     answered_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -156,6 +156,7 @@ class Migration(migrations.Migration):
                 (
                     "answered_by",
                     models.ForeignKey(
+                        blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="feasibility_answers",

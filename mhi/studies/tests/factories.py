@@ -120,3 +120,22 @@ class RecruitmentEntryFactory(factory.django.DjangoModelFactory):
     study_site = factory.SubFactory(StudySiteFactory)
     month = datetime.date(2026, 1, 1)
     recruited = 5
+
+
+# --- S1 (sites, infrastructure, prevalence, reach) ---
+
+
+class IcbFactory(OrganisationFactory):
+    kind = "icb"
+    name = factory.Sequence(lambda n: f"NHS Test {n} Integrated Care Board")
+    slug = factory.Sequence(lambda n: f"icb-{n}")
+    ods_code = factory.Sequence(lambda n: f"Q{n:02d}")
+    population = 1361100
+    population_note = "DERIVED: sum of ONS Census 2021 first-release LA usual-resident counts"
+
+
+class InfrastructureFactory(OrganisationFactory):
+    kind = "research_infrastructure"
+    infrastructure_type = "brc"
+    name = factory.Sequence(lambda n: f"NIHR Test {n} Biomedical Research Centre")
+    slug = factory.Sequence(lambda n: f"infrastructure-{n}")
