@@ -15,6 +15,8 @@ urlpatterns = [
     path("opportunities/", include("mhi.opportunities.urls")),
     path("bids/", include("mhi.bids.urls")),
     path("resources/", include("mhi.resources.urls")),
+    path("studies/", include("mhi.studies.urls")),
+    path("responses/", include("mhi.responses.urls")),
     path("accounts/", include("mhi.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

@@ -29,6 +29,8 @@ def _mount_routers() -> None:
     from mhi.opportunities.api import router as opportunities_router
     from mhi.opportunities.feeds_api import router as feeds_router
     from mhi.resources.api import router as resources_router
+    from mhi.responses.api import router as responses_router
+    from mhi.studies.api import router as studies_router
 
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", expertise_router)
@@ -39,6 +41,8 @@ def _mount_routers() -> None:
     api.add_router("/v1/", resources_router)
     api.add_router("/v1/", bids_router)
     api.add_router("/v1/", selection_router)
+    api.add_router("/v1/", studies_router)
+    api.add_router("/v1/", responses_router)
 
 
 _mount_routers()

@@ -1,11 +1,7 @@
-"""The /api/v1 operations of mhi.responses: one router per area, combined here."""
+"""The /api/v1 operations of mhi.responses: every area registers on the one router of api_router (see there
+why), imported here so that all of them are registered."""
 
-from ninja import Router
+from mhi.responses import api_drafting, api_export, api_signoff, api_workspace  # noqa: F401
+from mhi.responses.api_router import router
 
-from mhi.responses import api_drafting, api_export, api_signoff, api_workspace
-
-router = Router()
-router.add_router("", api_workspace.router)
-router.add_router("", api_drafting.router)
-router.add_router("", api_signoff.router)
-router.add_router("", api_export.router)
+__all__ = ["router"]

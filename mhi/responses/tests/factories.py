@@ -53,12 +53,18 @@ class AnswerVersionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = AnswerVersion
+        skip_postgeneration_save = True
 
     question = factory.SubFactory(QuestionFactory)
-    number = factory.LazyAttribute(lambda o: o.question.answer_version + 1)
+    # Read from the database: the question and response objects the caller holds may be stale.
+    number = factory.LazyAttribute(
+        lambda o: Question.objects.values_list("answer_version", flat=True).get(pk=o.question.pk) + 1
+    )
     text = "The Midlands partnership recommends a regional approach."
     author = factory.SubFactory(UserFactory)
-    response_revision = factory.LazyAttribute(lambda o: o.question.response.revision + 1)
+    response_revision = factory.LazyAttribute(
+        lambda o: Response.objects.values_list("revision", flat=True).get(pk=o.question.response_id) + 1
+    )
 
     @factory.post_generation
     def sync_question(obj, create, extracted, **kwargs):
@@ -71,6 +77,7 @@ class AnswerVersionFactory(factory.django.DjangoModelFactory):
 class ContributionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contribution
+        skip_postgeneration_save = True
 
     question = factory.SubFactory(QuestionFactory)
     organisation = factory.SubFactory(OrganisationFactory, kind="university")

@@ -41,6 +41,8 @@ class Command(BaseCommand):
         # Each module's demo data, from the module itself.
         from mhi.bids.demo import demo_bids_load
         from mhi.resources.demo import demo_resources_load
+        from mhi.responses.demo import demo_responses_load
+        from mhi.studies.demo import demo_studies_load
 
         self.stdout.write(f"Demo bids ready ({demo_bids_load()} created).")
         made = demo_resources_load()
@@ -48,6 +50,14 @@ class Command(BaseCommand):
             f"Demo equipment and facilities ready ({made['resources']} resources, {made['bookings']} bookings and "
             f"{made['inductions']} inductions created)."
         )
+        made = demo_studies_load()
+        self.stdout.write(
+            f"Demo studies ready ({made['studies']} studies, {made['profiles']} site profiles, "
+            f"{made['feasibility_requests']} feasibility requests and {made['recruitment']} recruitment months "
+            "created)."
+        )
+        made = demo_responses_load()
+        self.stdout.write(f"Demo joint responses ready ({made} created).")
         if no_serve:
             call_command("index_works", stdout=self.stdout)
         else:
