@@ -44,3 +44,29 @@ def thread_uses_file_database() -> None:
     if _file_database:
         wrapper_class = type(connections[DEFAULT_DB_ALIAS])
         connections[DEFAULT_DB_ALIAS] = wrapper_class(dict(_file_database["settings"]), DEFAULT_DB_ALIAS)
+
+
+def run_together(work, count: int) -> list:
+    """Run work(i) in `count` threads on their own connections, released at once by a barrier; each result, or the
+    exception it raised, in order."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        thread_uses_file_database()
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as error:  # collected for the caller's assertions
+            results[i] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -8,17 +8,16 @@ overlap check, inside its own transaction, finds the slot taken.
 """
 
 import datetime
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from mhi.accounts.tests.factories import MembershipFactory
 from mhi.core.errors import Conflict
 from mhi.resources import booking as svc
 from mhi.resources.models import Booking, Tier
 from mhi.resources.tests.factories import BookingFactory, ResourceFactory
-from tests.concurrency import file_database, thread_uses_file_database
+from tests.concurrency import file_database, run_together
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,29 +33,6 @@ def concurrent(tmp_path):
         yield
 
 
-def _run_together(work, count: int) -> list:
-    """Run work(i) in `count` threads released at once; each result or the exception it raised, in order."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        thread_uses_file_database()
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # collected for the assertions
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @pytest.fixture
 def instant_resource():
     return ResourceFactory(name="Confocal 2", instant_booking=True)
@@ -69,7 +45,7 @@ def test_fifty_concurrent_requests_for_one_slot_confirm_exactly_one(concurrent, 
     def book(i):
         return svc.booking_request(user=users[i], resource=instant_resource, start=START, end=END, now=NOW)
 
-    results = _run_together(book, CLIENTS)
+    results = run_together(book, CLIENTS)
     booked = [r for r in results if isinstance(r, Booking)]
     conflicts = [r for r in results if isinstance(r, Conflict)]
     assert (len(booked), len(conflicts)) == (1, CLIENTS - 1), [
@@ -97,7 +73,7 @@ def test_two_managers_approving_overlapping_requests_at_once_confirm_one(concurr
     def approve(i):
         return svc.booking_approve(actor=managers[i], booking=requests[i], now=NOW)
 
-    results = _run_together(approve, 2)
+    results = run_together(approve, 2)
     assert sorted(type(r).__name__ for r in results) == ["Booking", "Conflict"], results
     assert Booking.objects.filter(resource=resource, status=Booking.Status.CONFIRMED).count() == 1
     assert Booking.objects.filter(resource=resource, status=Booking.Status.REQUESTED).count() == 1

@@ -3,15 +3,12 @@ texts. Threads with their own connections, against committed data (tests/concurr
 really run at once and the conditional UPDATE ... WHERE answer_version = base lets one through; on SQLite they
 queue on the write lock (IMMEDIATE transactions) and the later one finds the version moved on."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from mhi.responses import drafting
 from mhi.responses.models import AnswerVersion, Contribution, ContributionVersion, Question, Response
 from mhi.responses.tests.test_drafting import drafting_world
-from tests.concurrency import file_database, thread_uses_file_database
+from tests.concurrency import file_database, run_together
 
 CLIENTS = 8
 
@@ -20,28 +17,6 @@ CLIENTS = 8
 def concurrent(tmp_path):
     with file_database(tmp_path):
         yield
-
-
-def _run_together(work, count: int) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        thread_uses_file_database()
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # collected for the assertions
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,7 +29,7 @@ def test_concurrent_answer_saves_from_one_base_exactly_one_wins(concurrent):
         question = Question.objects.select_related("response").get(pk=w.question.pk)
         return drafting.answer_save(user=users[i], question=question, text=f"Edit number {i}.", base_version=1)
 
-    results = _run_together(save, CLIENTS)
+    results = run_together(save, CLIENTS)
     saved = [r for r in results if isinstance(r, AnswerVersion)]
     conflicts = [r for r in results if isinstance(r, drafting.AnswerConflict)]
     assert (len(saved), len(conflicts)) == (1, CLIENTS - 1), results
@@ -85,7 +60,7 @@ def test_concurrent_contribution_edits_exactly_one_wins(concurrent):
         fresh = Contribution.objects.select_related("question__response", "organisation").get(pk=contribution.pk)
         return drafting.contribution_edit(user=users[i], contribution=fresh, text=f"Edit {i}.", base_version=1)
 
-    results = _run_together(edit, CLIENTS)
+    results = run_together(edit, CLIENTS)
     saved = [r for r in results if isinstance(r, ContributionVersion)]
     conflicts = [r for r in results if isinstance(r, drafting.ContributionConflict)]
     assert (len(saved), len(conflicts)) == (1, CLIENTS - 1), results

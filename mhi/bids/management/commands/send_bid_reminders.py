@@ -7,29 +7,13 @@ Each reminder is sent once (mhi.bids.reminders), so the command may run as often
 or as a long-running service with --every. `mhi scheduler` also queues it every hour.
 """
 
-import time
-
-from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from mhi.core.commands import RemindersCommand
 
 
-class Command(BaseCommand):
+class Command(RemindersCommand):
     help = "Email the bid teams whose deadline reminders are due (each reminder is sent once)."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--every", type=float, default=0, help="Keep running, sending the due reminders every this many minutes"
-        )
-
-    def handle(self, *args, every, **options):
+    def send(self) -> int:
         from mhi.bids.reminders import send_due_reminders
 
-        if every and every < 1:
-            raise CommandError("--every must be at least 1 minute.")
-        while True:
-            sent = send_due_reminders()
-            self.stdout.write(f"{sent} reminder{'' if sent == 1 else 's'} sent.")
-            if not every:
-                return
-            close_old_connections()
-            time.sleep(every * 60)
+        return send_due_reminders()

@@ -9,29 +9,13 @@ run as often as you like: from cron,
 or as a long-running service with --every. `mhi scheduler` also queues it every hour.
 """
 
-import time
-
-from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from mhi.core.commands import RemindersCommand
 
 
-class Command(BaseCommand):
+class Command(RemindersCommand):
     help = "Email the joint-response deadline reminders that are due (each reminder is sent once)."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--every", type=float, default=0, help="Keep running, sending the due reminders every this many minutes"
-        )
-
-    def handle(self, *args, every, **options):
+    def send(self) -> int:
         from mhi.responses.notifications import send_deadline_reminders_run
 
-        if every and every < 1:
-            raise CommandError("--every must be at least 1 minute.")
-        while True:
-            sent = send_deadline_reminders_run()
-            self.stdout.write(f"{sent} reminder{'' if sent == 1 else 's'} sent.")
-            if not every:
-                return
-            close_old_connections()
-            time.sleep(every * 60)
+        return send_deadline_reminders_run()
