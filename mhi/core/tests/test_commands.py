@@ -43,14 +43,19 @@ def test_demo_prepares_data_and_prints_the_logins(db):
     assert coordinator.check_password(DEMO_PASSWORD)
     assert Membership.objects.get(user=coordinator).role == "coordinator"
     # Every demo record went through the audit trail: 24 people, 24 affiliations, the company, 6 roles,
-    # 3 people linked to their accounts and 6 opportunities (the bids' and resources' own demo data is counted by
-    # their tests).
+    # 3 people linked to their accounts and 6 opportunities (the other modules' own demo data is counted by their
+    # tests).
     core_events = AuditEvent.objects.filter(source="mhi demo").exclude(
-        content_type__app_label__in=["bids", "resources"]
+        content_type__app_label__in=["bids", "resources", "studies", "responses"]
     )
     assert core_events.count() == 24 + 24 + 1 + 6 + 3 + 6
     assert "Demo bids ready (9 created)." in text
     assert "Demo equipment and facilities ready (17 resources, 8 bookings and 4 inductions created)." in text
+    assert (
+        "Demo studies ready (4 studies, 10 site profiles, 1 feasibility request and 18 recruitment months created)."
+        in text
+    )
+    assert "Demo joint responses ready (2 created)." in text
     assert "REF2014 impact case studies of the seven universities: 103 created" in text
     from mhi.opportunities.models import Opportunity
 

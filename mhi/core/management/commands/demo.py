@@ -51,11 +51,14 @@ class Command(BaseCommand):
             f"{made['inductions']} inductions created)."
         )
         made = demo_studies_load()
-        self.stdout.write(
-            f"Demo studies ready ({made['studies']} studies, {made['profiles']} site profiles, "
-            f"{made['feasibility_requests']} feasibility requests and {made['recruitment']} recruitment months "
-            "created)."
-        )
+        counted = [
+            (made["studies"], "study", "studies"),
+            (made["profiles"], "site profile", "site profiles"),
+            (made["feasibility_requests"], "feasibility request", "feasibility requests"),
+            (made["recruitment"], "recruitment month", "recruitment months"),
+        ]
+        parts = [f"{n} {one if n == 1 else many}" for n, one, many in counted]
+        self.stdout.write(f"Demo studies ready ({', '.join(parts[:-1])} and {parts[-1]} created).")
         made = demo_responses_load()
         self.stdout.write(f"Demo joint responses ready ({made} created).")
         if no_serve:
