@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from mhi.directory.models import Organisation
@@ -49,13 +49,8 @@ def _quietly(send, **kwargs) -> None:
         logger.exception("Could not send the response email %s", send.__name__)
 
 
-def _url(name: str, pk: int, *, fallback: tuple[str, int] | None = None) -> str:
-    try:
-        return settings.SITE_URL + reverse(name, args=[pk])
-    except NoReverseMatch:
-        if fallback is None:
-            raise
-        return settings.SITE_URL + reverse(fallback[0], args=[fallback[1]])
+def _url(name: str, pk: int) -> str:
+    return settings.SITE_URL + reverse(name, args=[pk])
 
 
 def _name(user) -> str:
@@ -100,7 +95,7 @@ def _response_context(response: Response, **extra) -> dict:
     return {
         "response": response,
         "deadline": f"{response.deadline:%-d %B %Y}" if response.deadline else "",
-        "url": _url("responses:detail", response.pk, fallback=("responses:signoff", response.pk)),
+        "url": _url("responses:detail", response.pk),
         "signoff_url": _url("responses:signoff", response.pk),
         **extra,
     }
@@ -123,7 +118,7 @@ def _send_assigned(*, question_id: int, actor_id: int | None) -> None:
         response,
         question=question,
         name=_name(question.owner),
-        url=_url("responses:question", question.pk, fallback=("responses:detail", response.pk)),
+        url=_url("responses:question", question.pk),
     )
     _send(
         template="assigned",

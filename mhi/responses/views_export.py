@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from mhi.core import errors
@@ -90,13 +89,6 @@ def answer_text(request, pk, fmt):
     return response
 
 
-def _question_url(question) -> str:
-    try:
-        return reverse("responses:question", args=[question.pk])
-    except NoReverseMatch:
-        return reverse("responses:detail", args=[question.response_id])
-
-
 @login_required
 @require_safe
 def library_page(request):
@@ -116,7 +108,6 @@ def library_page(request):
         "q": q,
         "hits": hits,
         "target": target,
-        "target_url": _question_url(target) if target else "",
         "signed_count": library.answers_visible_to(user=request.user).count(),
     }
     return render(request, "responses/export/library.html", context)
@@ -153,4 +144,4 @@ def reuse(request, pk, version_id):
         messages.success(
             request, f"The past answer is now Q{question.number}'s answer, with a link to where it came from."
         )
-    return redirect(_question_url(question))
+    return redirect("responses:question", pk=question.pk)

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from mhi.core.errors import DomainError
@@ -20,14 +19,6 @@ from mhi.directory.models import Organisation
 from mhi.responses import access, signoff
 from mhi.responses.forms_signoff import DecisionForm, UnlockForm
 from mhi.responses.models import Decision, ResponseStatus
-
-
-def workspace_url(response) -> str | None:
-    """The workspace overview (another area's page), if it is there."""
-    try:
-        return reverse("responses:detail", args=[response.pk])
-    except NoReverseMatch:
-        return None
 
 
 def _response_and_permissions(request, pk):
@@ -78,7 +69,6 @@ def signoff_page(request, pk):
         "responses/signoff/signoff.html",
         {
             "response": response,
-            "workspace_url": workspace_url(response),
             "perms": perms,
             "states": states,
             "form": form if may_decide else None,
@@ -153,7 +143,6 @@ def trail_page(request, pk):
         "responses/signoff/trail.html",
         {
             "response": response,
-            "workspace_url": workspace_url(response),
             "perms": perms,
             "page_obj": page_of(events, request),
         },

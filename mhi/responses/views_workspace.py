@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mhi.core.errors import DomainError, ImportFailed
@@ -28,22 +27,6 @@ from mhi.responses.forms_workspace import (
     ResponseForm,
 )
 from mhi.responses.models import Question, Response
-
-
-def question_url(question_or_pk) -> str | None:
-    """The question's page (the drafting area's), or None while that page does not exist."""
-    pk = getattr(question_or_pk, "pk", question_or_pk)
-    try:
-        return reverse("responses:question", args=[pk])
-    except NoReverseMatch:
-        return None
-
-
-def _url_or_none(name: str, pk: int) -> str | None:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -175,8 +158,6 @@ def response_detail(request, pk):
     response = access.response_for(user=request.user, pk=pk)
     permissions = access.response_permissions(user=request.user, response=response)
     rows = workspace.question_rows(response)
-    for row in rows:
-        row.url = question_url(row.question)
     states = _signoff_state(response)
     days_left = workspace.days_left(response)
     context = {
@@ -188,10 +169,6 @@ def response_detail(request, pk):
         "signatories": list(response.signatories.select_related("organisation")),
         "states": states,
         "answered": sum(1 for r in rows if r.answered),
-        "signoff_url": _url_or_none("responses:signoff", response.pk),
-        "trail_url": _url_or_none("responses:trail", response.pk),
-        "export_docx_url": _url_or_none("responses:export_docx", response.pk),
-        "export_pdf_url": _url_or_none("responses:export_pdf", response.pk),
     }
     return render(request, "responses/workspace/detail.html", context)
 
@@ -238,8 +215,6 @@ def response_questions(request, pk):
         if isinstance(done, ImportFailed):
             problems, problem_source = done.problems, action
     rows = workspace.question_rows(response)
-    for row in rows:
-        row.url = question_url(row.question)
     context = {
         "response": response,
         "permissions": permissions,

@@ -26,7 +26,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from mhi.accounts.models import Membership
@@ -116,11 +116,8 @@ def _actor(user):
 
 
 def _url(name: str, *args) -> str:
-    """The site address of a page, or "" while the page is not yet routed."""
-    try:
-        return settings.SITE_URL + reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+    """The site address of a page."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _domain_error(exc: ValidationError) -> DomainError:

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from mhi.core.errors import DomainError
@@ -26,14 +25,6 @@ from mhi.studies.models import FeasibilityStatus, Interest
 from mhi.studies.sites import icbs_with_sites, sites_matching
 
 FILTER_LIMIT = 50  # the most sites listed for one filter
-
-
-def _url(name: str, *args) -> str:
-    """A page's address, or "" while its area has not routed it yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -54,10 +45,6 @@ def _managed_request(request, pk):
     if not access.may_manage_study(request.user, found.study):
         raise PermissionDenied
     return found
-
-
-def _study_links(study) -> dict:
-    return {"study_url": _url("studies:detail", study.pk), "list_url": _url("studies:list")}
 
 
 # --- sending ---------------------------------------------------------------------------------------------------
@@ -129,7 +116,6 @@ def feasibility_create(request, pk):
         "filtering": bool(specialty or icb or q),
         "kept": kept,
         "filter_limit": FILTER_LIMIT,
-        **_study_links(study),
     }
     return render(request, "studies/feasibility/create.html", context)
 
@@ -192,7 +178,6 @@ def invite(request, pk):
         "why": why,
         "manages": access.may_manage_study(request.user, found.request.study),
         "reminders": list(found.reminders.order_by("-days_before")),
-        **_study_links(found.request.study),
     }
     return render(request, "studies/feasibility/invite.html", context)
 
@@ -262,7 +247,6 @@ def feasibility_detail(request, pk):
         "site_rows": site_rows,
         "layout": layout,
         "chosen": [row for row in compared.rows if row.invite.chosen],
-        **_study_links(found.study),
     }
     return render(request, "studies/feasibility/detail.html", context)
 
@@ -325,6 +309,5 @@ def feasibility_close(request, pk):
         "closed": closed,
         "ticked": ticked,
         "interest_yes": Interest.YES,
-        **_study_links(found.study),
     }
     return render(request, "studies/feasibility/close.html", context)

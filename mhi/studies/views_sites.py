@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mhi.core.errors import DomainError, ImportFailed
@@ -29,14 +28,6 @@ INFRA = Organisation.InfrastructureType
 
 def _form_error(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _inbox_url() -> str:
-    """The feasibility inbox (another area's page), if it is there."""
-    try:
-        return reverse("studies:invites")
-    except NoReverseMatch:
-        return ""
 
 
 @require_safe
@@ -72,7 +63,7 @@ def site_detail(request, slug):
         "relations": sites.related_infrastructure(site),
         "may_edit": access.may_edit_site(request.user, site),
         "show_contacts": access.signed_in(request.user),
-        "inbox_url": _inbox_url() if is_site_user else "",
+        "is_site_user": is_site_user,
     }
     return render(request, "studies/sites/detail.html", context)
 
@@ -176,13 +167,5 @@ def study_reach(request, pk):
         "rows": rows,
         "choice": choice,
         "has_figures": bool(prevalence.conditions()),
-        "study_url": _study_url(study),
     }
     return render(request, "studies/sites/reach.html", context)
-
-
-def _study_url(study) -> str:
-    try:
-        return reverse("studies:detail", args=[study.pk])
-    except NoReverseMatch:
-        return ""

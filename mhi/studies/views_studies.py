@@ -8,12 +8,13 @@ through mhi.studies.studies and mhi.studies.ctgov; a DomainError becomes a form 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from mhi.core import errors
 from mhi.core.paging import page_of, querystring_without_page
-from mhi.studies import access, ctgov
+from mhi.studies import access, ctgov, feasibility, recruitment
 from mhi.studies import studies as services
 from mhi.studies.forms_studies import (
     CtgovImportForm,
@@ -24,7 +25,7 @@ from mhi.studies.forms_studies import (
     StudyStatusForm,
     study_initial,
 )
-from mhi.studies.models import Phase, SponsorClass, Study, StudySiteStatus, StudyStatus, StudyType
+from mhi.studies.models import InviteStatus, Phase, SponsorClass, Study, StudySiteStatus, StudyStatus, StudyType
 
 # The other areas' pages for one study, by URL name, in the order shown.
 STUDY_LINKS = [
@@ -43,14 +44,6 @@ def _form_error(form, exc: errors.DomainError) -> None:
 
 def _posted(request):
     return request.POST if request.method == "POST" else None
-
-
-def url_or_none(name: str, *args) -> str | None:
-    """The URL of a named page, or None while that page does not exist (another area may not have built it)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _managed_study(request, pk) -> Study:
@@ -180,6 +173,15 @@ def _conflict(request, study: Study, exc):
 # --- one study --------------------------------------------------------------------------------------------------
 
 
+def _feasibility_requests(user, study) -> list:
+    return list(
+        feasibility.requests_of(user=user, study=study).annotate(
+            invite_count=Count("invites", distinct=True),
+            answered_count=Count("invites", filter=Q(invites__status=InviteStatus.ANSWERED), distinct=True),
+        )
+    )
+
+
 @login_required
 def study_detail(request, pk):
     study = access.study_for(user=request.user, pk=pk)
@@ -199,13 +201,14 @@ def study_detail(request, pk):
                 return redirect(study.get_absolute_url())
     links = []
     for name, label, managers_only in STUDY_LINKS:
-        url = url_or_none(name, study.pk)
-        if url and (manage or not managers_only):
-            links.append({"url": url, "label": label})
+        if manage or not managers_only:
+            links.append({"url": reverse(name, args=[study.pk]), "label": label})
     sites = list(services.study_sites_of(study))
     context = {
         "study": study,
         "manage": manage,
+        "recruitment": recruitment.study_recruitment_summary(study) if sites else None,
+        "feasibility_requests": _feasibility_requests(request.user, study) if manage else [],
         "sites": sites,
         "site_target_total": sum(s.target or 0 for s in sites),
         "links": links,

@@ -24,11 +24,3 @@ def response_status_tag(status: str) -> str:
         "published": "govuk-tag--turquoise",
         "withdrawn": "govuk-tag--grey",
     }.get(status, "govuk-tag--grey")
-
-
-@register.filter
-def question_url(question):
-    """The question's page, or None while the drafting area's page does not exist."""
-    from mhi.responses.views_workspace import question_url as url
-
-    return url(question)

@@ -127,6 +127,8 @@ def test_the_library_page_lists_hits_and_offers_reuse_only_for_a_question_the_us
     assert [h.version for h in page.context["hits"]] == [shelf["published"]]
     assert page.context["target"] == target
     assert reverse("responses:reuse", args=[target.pk, shelf["published"].pk]) in page.content.decode()
+    back = f'<a class="govuk-link" href="/responses/questions/{target.pk}/">Back to Q1</a>'
+    assert back in page.content.decode()
     assert other.context["target"] is None
     assert "/reuse/" not in other.content.decode()
 
@@ -187,7 +189,7 @@ def test_reusing_a_past_answer_makes_a_new_version_that_links_to_it(client, shel
 
     target.refresh_from_db()
     version = target.versions.get()
-    assert done.status_code == 302
+    assert (done.status_code, done["Location"]) == (302, f"/responses/questions/{target.pk}/")
     assert (target.answer, target.answer_version) == ("Recruit through the regional network of NHS trusts.", 1)
     assert version.reused_from == shelf["published"]
     assert version.note == "Reused from “Published position on clinical trials”, Q1 (version 1)"

@@ -4,6 +4,7 @@ decisions, locked, and deadline reminders sent once per (response, person, offse
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
@@ -37,6 +38,7 @@ def test_assignment_tells_the_new_owner(django_capture_on_commit_callbacks):
     ]
     body = mail.outbox[0].body
     assert "Question 2?" in body and "Word limit: 250 words." in body
+    assert f"Write the answer here: {settings.SITE_URL}/responses/questions/{question.pk}/\n" in body
     assert mail.outbox[0].alternatives[0][1] == "text/html"
     # Nobody is told of a question they gave themselves.
     mail.outbox.clear()
@@ -55,6 +57,7 @@ def test_the_sign_off_loop_emails(django_capture_on_commit_callbacks):
         (["leo@leicester.example.org"], f"[MHI Hub] Sign-off asked: {title} for University of Leicester"),
         (["nia@nottingham.example.org"], f"[MHI Hub] Sign-off asked: {title} for University of Nottingham"),
     ]
+    assert f"\nSign-off: {settings.SITE_URL}/responses/{w.response.pk}/sign-off/\n" in mail.outbox[0].body
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         approve(w, "aston")
@@ -147,6 +150,7 @@ def test_reminders_are_sent_once_per_offset(due):
         )
     ]
     assert "- Q1: Question 1?" in mail.outbox[0].body
+    assert f"\nThe response: {settings.SITE_URL}/responses/{w.response.pk}/\n" in mail.outbox[0].body
     assert notifications.send_deadline_reminders_run(today=today + datetime.timedelta(days=5)) == 0
     two = today + datetime.timedelta(days=8)
     assert notifications.send_deadline_reminders_run(today=two) == 1

@@ -1,6 +1,8 @@
 """Sign-off pages and API: the decision form and its refusals, manager buttons, the trail, and the public pages
 (only published responses, 404 otherwise for everyone)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -93,6 +95,24 @@ def test_publish_and_the_public_pages(client):
     assert "Ada Aston" in page and "University of Nottingham" in page
     listing = client.get(reverse("responses:published")).content.decode()
     assert "MHI response to the NIHR strategy" in listing
+
+
+def _crumbs(html: str) -> list[tuple[str, str]]:
+    nav = re.search(r'<nav class="govuk-breadcrumbs".*?</nav>', html, re.S).group(0)
+    return re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]*)">([^<]*)</a>', nav)
+
+
+def test_the_sign_off_and_trail_pages_lead_back_to_the_responses_and_the_response(client):
+    w = build()
+    pk = w.response.pk
+    client.force_login(w.editor)
+    crumbs = [
+        ("/responses/", "Joint responses"),
+        (f"/responses/{pk}/", "MHI response to the NIHR strategy"),
+        (f"/responses/{pk}/sign-off/", "Sign-off"),
+    ]
+    assert _crumbs(client.get(f"/responses/{pk}/sign-off/").content.decode()) == crumbs
+    assert _crumbs(client.get(f"/responses/{pk}/trail/").content.decode()) == crumbs
 
 
 def test_the_api_loop(client):

@@ -3,6 +3,7 @@ reorder, delete), the locked response that refuses every change, who sees and ch
 API."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -383,6 +384,43 @@ def test_the_consultation_page_links_coordinators_to_a_response(client, world, c
     assert b"Start a joint response" not in client.get(url).content
     client.force_login(world.users["coordinator"])
     assert b"Start a joint response" in client.get(url).content
+
+
+def _crumbs(html: str) -> list[tuple[str, str]]:
+    nav = re.search(r'<nav class="govuk-breadcrumbs".*?</nav>', html, re.S).group(0)
+    return re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]*)">([^<]*)</a>', nav)
+
+
+def test_the_overview_links_every_page_of_the_response(client, world, draft):
+    first, second, third = draft.questions.order_by("number")
+    client.force_login(world.users["aston_admin"])
+    html = client.get(f"/responses/{draft.pk}/").content.decode()
+    assert _crumbs(html) == [("/responses/", "Joint responses")]
+    for link in [
+        f'<a class="govuk-link" href="/responses/{draft.pk}/sign-off/">Sign-off</a>',
+        f'<a class="govuk-link" href="/responses/{draft.pk}/trail/">Trail</a>',
+        f'<a class="govuk-link" href="/responses/{draft.pk}/export.docx">Download as Word (DOCX)</a>',
+        f'<a class="govuk-link" href="/responses/{draft.pk}/export.pdf">as PDF</a>',
+        f'<a class="govuk-link" href="/responses/questions/{first.pk}/">First?</a>',
+        f'<a class="govuk-link" href="/responses/questions/{second.pk}/">Second?</a>',
+        f'<a class="govuk-link" href="/responses/questions/{third.pk}/">Third?</a>',
+    ]:
+        assert link in html
+
+
+def test_the_questions_page_links_each_question_and_leads_back_to_the_response(client, world, draft):
+    first, second, third = draft.questions.order_by("number")
+    client.force_login(world.users["coordinator"])
+    html = client.get(f"/responses/{draft.pk}/questions/").content.decode()
+    assert _crumbs(html) == [("/responses/", "Joint responses"), (f"/responses/{draft.pk}/", "Joint response")]
+    for question in (first, second, third):
+        assert f'<a class="govuk-link" href="/responses/questions/{question.pk}/">{question.text}</a>' in html
+
+
+def test_the_list_links_the_published_responses(client, world, draft):
+    client.force_login(world.users["aston_admin"])
+    html = client.get("/responses/").content.decode()
+    assert '<a class="govuk-link" href="/responses/published/">Published responses</a> are public.' in html
 
 
 def test_questions_page_actions(client, world, draft):

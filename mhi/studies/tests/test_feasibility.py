@@ -10,8 +10,10 @@ diabetes prevalence 7.5%. Birmingham and Solihull ICB (QHL) has 544,443 people, 
 """
 
 import datetime
+import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -209,7 +211,7 @@ def test_sending_creates_the_request_and_invites_and_emails_each_site(
     uhb_mail = next(m for m in mail.outbox if m.to == ["rd@uhb.example.org"])
     assert uhb_mail.subject == f"[MHI Hub] Feasibility request: DIAB-3, answer by {deadline:%-d %B %Y}"
     invite = _invite(request, scene.uhb)
-    assert reverse("studies:invite", args=[invite.pk]) in uhb_mail.body
+    assert f"\n{settings.SITE_URL}/studies/feasibility/invites/{invite.pk}/\n" in uhb_mail.body
     page = response.content.decode()
     assert "Feasibility request sent to 3 sites; 2 sites emailed." in page
     assert "Nobody to email at Quiet Trust: no user with a site role and no R&amp;D contact email." in page
@@ -545,6 +547,26 @@ def test_the_comparison_shows_every_site_side_by_side_with_totals(client, scene)
     rows = client.get(reverse("studies:feasibility", args=[request.pk]), {"layout": "rows"})
     assert rows.context["layout"] == "rows"
     assert rows.context["site_rows"][1][1][0] == "No answer yet"
+
+
+def _crumbs(page) -> list[tuple[str, str]]:
+    nav = re.search(r'<nav class="govuk-breadcrumbs".*?</nav>', page.content.decode(), re.S).group(0)
+    return re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]*)">([^<]*)</a>', nav)
+
+
+def test_the_feasibility_pages_lead_back_to_the_studies_and_the_study(client, scene):
+    request = _answered_request(scene)
+    invite = _invite(request, scene.uhb)
+    study = [("/studies/", "Studies"), (f"/studies/{scene.study.pk}/", "DIAB-3")]
+    to_request = [*study, (f"/studies/feasibility/{request.pk}/", "Feasibility request")]
+    client.force_login(scene.researcher)
+    assert _crumbs(client.get(f"/studies/{scene.study.pk}/feasibility/new/")) == study
+    assert _crumbs(client.get(f"/studies/feasibility/{request.pk}/")) == study
+    assert _crumbs(client.get(f"/studies/feasibility/{request.pk}/close/")) == to_request
+    assert _crumbs(client.get(f"/studies/feasibility/invites/{invite.pk}/")) == to_request
+    client.force_login(scene.nhs_rd)
+    page = client.get(f"/studies/feasibility/invites/{invite.pk}/")
+    assert _crumbs(page) == [("/studies/feasibility/inbox/", "Feasibility requests to your site")]
 
 
 def test_the_comparison_downloads_as_csv(client, scene):

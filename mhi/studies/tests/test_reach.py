@@ -1,5 +1,6 @@
 """Reach estimates: population × prevalence × eligibility, with their assumptions (S1)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -115,6 +116,11 @@ def test_reach_page_and_api(client, world, uhb):
     client.force_login(world.users["researcher"])
     html = client.get(reverse("studies:reach", args=[study.pk])).content.decode()
     assert "20,416" in html and "1,361,100" in html and "mhi-bar__fill" in html
+    nav = re.search(r'<nav class="govuk-breadcrumbs".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]*)">([^<]*)</a>', nav) == [
+        ("/studies/", "Studies"),
+        (f"/studies/{study.pk}/", str(study)),
+    ]
     api = client.get(f"/api/v1/studies/{study.pk}/reach").json()
     assert api["condition_key"] == "diabetes"
     assert [(s["site"], s["eligible"], s["prevalence_area"]) for s in api["sites"]] == [("uhb-test", 20416, "ENG")]

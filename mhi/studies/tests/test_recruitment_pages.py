@@ -2,6 +2,7 @@
 nothing written, the upload result page, the CSV download, and the API's 201/409/422. "Today": 15 June 2026."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -50,7 +51,20 @@ def _url(study, name="studies:recruitment"):
     return reverse(name, args=[study.pk])
 
 
+def _crumbs(response) -> list[tuple[str, str]]:
+    nav = re.search(r'<nav class="govuk-breadcrumbs".*?</nav>', response.content.decode(), re.S).group(0)
+    return re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]*)">([^<]*)</a>', nav)
+
+
 # --- the page ---------------------------------------------------------------------------------------------
+
+
+def test_the_pages_lead_back_to_the_studies_and_the_study(client, world, study, uhb_site):
+    client = _as(client, world, "coordinator")
+    crumbs = [("/studies/", "Studies"), (f"/studies/{study.pk}/", "Heart failure at home")]
+    assert _crumbs(client.get(f"/studies/{study.pk}/recruitment/")) == crumbs
+    upload = client.get(f"/studies/{study.pk}/recruitment/upload/")
+    assert _crumbs(upload) == [*crumbs, (f"/studies/{study.pk}/recruitment/", "Recruitment")]
 
 
 def test_the_page_shows_sites_rag_forecast_chart_and_thresholds(client, world, study, uhb_site, coventry_site):

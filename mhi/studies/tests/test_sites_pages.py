@@ -35,9 +35,14 @@ def test_profile_hides_contacts_from_anonymous_and_links_inbox_for_site_users(cl
     html = client.get(reverse("studies:site", args=[uhb.slug])).content.decode()
     assert "rd@uhb.nhs.uk" not in html and "to see the R&amp;D contacts" in html
     assert "DERIVED: sum of ONS Census 2021" in html and "NIHR Birmingham BRC" in html
+    inbox = '<li><a class="govuk-link" href="/studies/feasibility/inbox/">Your site\'s feasibility requests</a></li>'
+    assert inbox not in html
+    client.force_login(world.users["researcher"])
+    assert inbox not in client.get(reverse("studies:site", args=[uhb.slug])).content.decode()
     client.force_login(world.users["nhs_rd"])
     html = client.get(reverse("studies:site", args=[uhb.slug])).content.decode()
     assert "rd@uhb.nhs.uk" in html and "Edit the research profile" in html
+    assert inbox in html
 
 
 def test_infrastructure_profile_shows_host_catchment(client, uhb):

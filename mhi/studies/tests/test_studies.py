@@ -282,23 +282,44 @@ def test_a_commercial_study_does_not_exist_for_outsiders(client, researcher, rd_
     assert client.get(reverse("studies:edit", args=[study.pk])).status_code == 403
 
 
-def test_the_detail_page_links_only_to_pages_that_exist(client, researcher):
-    from mhi.studies.views_studies import url_or_none
-
+def test_the_detail_page_links_to_the_study_pages_each_user_may_use(client, researcher):
     study = StudyFactory(owner=researcher)
-    assert url_or_none("studies:no_such_page", study.pk) is None
+    reader = UserFactory()
+    MembershipFactory(user=reader, role=Role.RESEARCHER, organisation=OrganisationFactory(kind="university"))
     client.force_login(researcher)
-    response = client.get(reverse("studies:detail", args=[study.pk]))
-    expected = [
-        u
-        for u in (
-            url_or_none(n, study.pk)
-            for n in ("studies:feasibility_create", "studies:reach", "studies:placement", "studies:recruitment")
-        )
-        if u
+    owner_links = client.get(reverse("studies:detail", args=[study.pk])).context["links"]
+    client.force_login(reader)
+    reader_page = client.get(reverse("studies:detail", args=[study.pk]))
+
+    assert [(link["label"], link["url"]) for link in owner_links] == [
+        ("Send a feasibility request", f"/studies/{study.pk}/feasibility/new/"),
+        ("Reach estimates by site", f"/studies/{study.pk}/reach/"),
+        ("Site placement", f"/studies/{study.pk}/placement/"),
+        ("Recruitment", f"/studies/{study.pk}/recruitment/"),
     ]
-    assert [link["url"] for link in response.context["links"]] == expected
-    assert "Edit the study" in response.content.decode()
+    assert [link["label"] for link in reader_page.context["links"]] == ["Reach estimates by site", "Recruitment"]
+    assert "Edit the study" not in reader_page.content.decode()
+    assert "Feasibility requests" not in reader_page.content.decode()
+
+
+def test_the_detail_page_sums_up_recruitment_and_lists_feasibility_requests_for_managers(client, researcher):
+    from mhi.studies.tests.factories import FeasibilityInviteFactory, FeasibilityRequestFactory
+
+    study = StudyFactory(owner=researcher, target_recruitment=240)
+    site = StudySiteFactory(study=study, target=100)
+    RecruitmentEntryFactory(study_site=site, month=datetime.date(2026, 1, 1), recruited=7)
+    request = FeasibilityRequestFactory(study=study, deadline=datetime.date(2027, 1, 15))
+    FeasibilityInviteFactory(request=request, status="answered")
+    FeasibilityInviteFactory(request=request)
+    client.force_login(researcher)
+
+    page = client.get(reverse("studies:detail", args=[study.pk]))
+
+    assert page.context["recruitment"].total == 7
+    assert "7 recruited of 240" in page.content.decode()
+    [listed] = page.context["feasibility_requests"]
+    assert (listed.pk, listed.invite_count, listed.answered_count) == (request.pk, 2, 1)
+    assert f'href="/studies/feasibility/{request.pk}/"' in page.content.decode()
 
 
 def test_the_create_page(client, researcher):
