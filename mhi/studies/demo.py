@@ -36,6 +36,7 @@ from mhi.studies.models import (
     StudySite,
     StudySiteStatus,
 )
+from mhi.studies.prevalence import prevalence_load_default
 from mhi.studies.sites import site_profiles_sync
 
 SOURCE = "mhi demo"
@@ -97,6 +98,8 @@ DEMO_FEASIBILITY = [
     ("RTG", None, None, None, None, None, None),
 ]
 # The real studies' demo sites: NCT number → [(ODS code, status)].
+# The real study given a reach estimate from the shipped depression figure (a demo eligibility fraction of 2%).
+REACH_STUDY = "NCT03630471"
 REAL_STUDY_SITES = {
     "NCT03630471": [("RXT", StudySiteStatus.PLANNED), ("RHA", StudySiteStatus.PLANNED)],
     "NCT01339988": [("RQ3", StudySiteStatus.PLANNED), ("RX1", StudySiteStatus.PLANNED)],
@@ -186,6 +189,18 @@ def demo_studies_load(*, today: datetime.date | None = None) -> dict:
         study = Study.objects.filter(nct_id=nct_id).first()
         if study is not None:
             counts["sites"] += _site_rows(study, plan, trusts, coordinator)
+
+    # The shipped national prevalence figures (indicative, with their sources), and a reach estimate for the
+    # mental-health study from them: its eligibility fraction is the demo's own assumption, said on the study.
+    prevalence_load_default(actor=coordinator)
+    mental_health = Study.objects.filter(nct_id=REACH_STUDY, eligibility_fraction__isnull=True).first()
+    if mental_health is not None:
+        audit_save(
+            instance=mental_health,
+            actor=coordinator,
+            source=SOURCE,
+            fields={"prevalence_condition": "depression", "eligibility_fraction": Decimal("0.02")},
+        )
 
     # One fictional commercial study.
     months = _months_back(today, 6)

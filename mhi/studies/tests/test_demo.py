@@ -1,6 +1,7 @@
 """The demo studies: loaded once, with exact counts; a second run changes nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -66,6 +67,22 @@ def test_the_demo_studies(demo):
     assert months[0] == datetime.date(2025, 11, 1) and months[-1] == datetime.date(2026, 4, 1)
     assert sum(RecruitmentEntry.objects.values_list("recruited", flat=True)) == 74
     assert FeasibilityInvite.objects.filter(status="sent").get().site.ods_code == "RTG"
+
+
+def test_the_demo_gives_the_mental_health_study_a_reach_estimate_from_the_shipped_figures(demo):
+    from mhi.directory.models import Organisation
+    from mhi.studies.models import PrevalenceFigure
+    from mhi.studies.reach import reach_estimate
+
+    demo_studies_load(today=TODAY)
+    study = Study.objects.get(nct_id="NCT03630471")
+    uhb = Organisation.objects.get(ods_code="RRK")
+
+    assert PrevalenceFigure.objects.filter(indicative=True, area_code="ENG").count() == 3
+    estimate = reach_estimate(study=study, site=uhb)
+    # 1,361,100 (Birmingham and Solihull ICB) × 9.9% (QOF 2017-18 depression, England) × 0.02
+    assert (estimate.population, estimate.prevalence_percent, estimate.eligible) == (1361100, Decimal("9.9000"), 2694)
+    assert estimate.indicative is True
 
 
 def test_the_demo_is_loaded_once(demo):
