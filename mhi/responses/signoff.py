@@ -125,11 +125,9 @@ def signoff_state(response: Response) -> list[PartnerState]:
 
 
 def _word_count(text: str) -> int:
-    """The drafting area's count (what the editor shows), or words separated by white space."""
-    try:
-        from mhi.responses.drafting import word_count
-    except ImportError:
-        return len(text.split())
+    """Words as the answer editor counts them (mhi.responses.drafting.word_count)."""
+    from mhi.responses.drafting import word_count
+
     return word_count(text)
 
 

@@ -42,10 +42,8 @@ def _managed_or_403(request, pk) -> tuple[Response, access.ResponsePermissions]:
 
 
 def _signoff_state(response: Response):
-    try:
-        from mhi.responses.signoff import signoff_state
-    except ImportError:
-        return None
+    from mhi.responses.signoff import signoff_state
+
     return signoff_state(response)
 
 

@@ -89,11 +89,9 @@ def contributors_of(response: Response) -> QuerySet:
 
 
 def word_count(text: str) -> int:
-    """The drafting area's count (what the editor shows), or words separated by white space."""
-    try:
-        from mhi.responses.drafting import word_count as drafting_word_count
-    except ImportError:
-        return len((text or "").split())
+    """Words as the answer editor counts them (mhi.responses.drafting.word_count)."""
+    from mhi.responses.drafting import word_count as drafting_word_count
+
     return drafting_word_count(text or "")
 
 

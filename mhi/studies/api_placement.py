@@ -49,7 +49,6 @@ class CandidatesOut(Schema):
     start: datetime.date = Field(description="Month 0's first day")
     start_basis: str
     feasibility_request_id: int | None
-    reach_available: bool
     candidates: list[CandidateOut]
     left_out: list[LeftOutOut]
 
@@ -150,7 +149,6 @@ def placement_candidates(request, study_id: int):
         "start": found.start,
         "start_basis": found.start_basis,
         "feasibility_request_id": found.request_id,
-        "reach_available": found.reach_available,
         "candidates": [c.as_json() for c in found.candidates],
         "left_out": [{"site_id": lo.site_id, "name": lo.name, "reason": lo.reason} for lo in found.left_out],
     }

@@ -75,6 +75,7 @@ from mhi.studies.models import (
     StudySite,
     StudySiteStatus,
 )
+from mhi.studies.reach import reach_estimates
 
 OBJECTIVES = tuple(PlacementObjective.values)
 MAX_HORIZON = 120  # months
@@ -609,7 +610,6 @@ class CandidateSet:
     candidates: list[PlacementCandidate]
     left_out: list[LeftOut]
     request_id: int | None  # the feasibility request the answers come from
-    reach_available: bool
 
 
 def study_first_month(study: Study) -> tuple[datetime.date, str]:
@@ -617,15 +617,6 @@ def study_first_month(study: Study) -> tuple[datetime.date, str]:
         return study.start_date.replace(day=1), f"the study's planned start ({study.start_date:%-d %B %Y})"
     today = timezone.localdate()
     return today.replace(day=1), "this month (the study has no planned start)"
-
-
-def _reach_of(study: Study, sites) -> tuple[dict, bool]:
-    """{site id: ReachEstimate} when the reach module is available; ({}, False) otherwise."""
-    try:
-        from mhi.studies.reach import reach_estimates
-    except ImportError:  # pragma: no cover - the reach area ships with this one
-        return {}, False
-    return reach_estimates(study=study, sites=sites), True
 
 
 def candidates_for(study: Study) -> CandidateSet:
@@ -675,7 +666,7 @@ def candidates_for(study: Study) -> CandidateSet:
                 "why": study_site.get_status_display().lower(),
             }
     profiles = {p.organisation_id: p for p in SiteProfile.objects.filter(organisation_id__in=list(entries))}
-    reach, reach_available = _reach_of(study, [e["site"] for e in entries.values()])
+    reach = reach_estimates(study=study, sites=[e["site"] for e in entries.values()])
     candidates = []
     for site_id, entry in sorted(entries.items(), key=lambda item: item[1]["site"].name):
         site, answer = entry["site"], entry["answer"]
@@ -713,8 +704,6 @@ def candidates_for(study: Study) -> CandidateSet:
         total_cap = estimate.eligible if estimate is not None else None
         if total_cap is not None:
             cap_source = f"Reach estimate: {total_cap:,} eligible patients"
-        elif not reach_available:
-            cap_source = "No reach estimates available"
         else:
             missing = "; ".join(estimate.missing) if estimate is not None and estimate.missing else "not known"
             cap_source = f"No reach estimate ({missing})"
@@ -734,7 +723,7 @@ def candidates_for(study: Study) -> CandidateSet:
             )
         )
     left_out.sort(key=lambda lo: lo.name)
-    return CandidateSet(first, basis, candidates, left_out, request.pk if request else None, reach_available)
+    return CandidateSet(first, basis, candidates, left_out, request.pk if request else None)
 
 
 # --- runs ---------------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_candidates_come_from_the_latest_answers_then_profiles(monkeypatch):
     StudySiteFactory(study=study, site=bare, status="selected", opened_on=None)
     StudySiteFactory(study=study, site=closed, status="closed", opened_on=None)
     monkeypatch.setattr(
-        "mhi.studies.reach.reach_estimates",
+        "mhi.studies.placement.reach_estimates",
         lambda *, study, sites: {
             s.pk: _Reach(150 if s.pk == yes.pk else None, ["A catchment population"]) for s in sites
         },
@@ -95,11 +95,10 @@ def test_candidates_come_from_the_latest_answers_then_profiles(monkeypatch):
 
     found = candidates_for(study)
 
-    assert (found.start, found.start_basis, found.request_id, found.reach_available) == (
+    assert (found.start, found.start_basis, found.request_id) == (
         datetime.date(2027, 1, 1),
         "the study's planned start (1 January 2027)",
         request.pk,
-        True,
     )
     rows = [
         (c.name, c.rate, c.monthly_cap, c.monthly, c.start_month, c.total_cap, c.cost, c.rate_source, c.start_source)
