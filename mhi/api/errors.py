@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -16,6 +17,13 @@ from mhi.api.auth import InvalidToken
 from mhi.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorOut(Schema):
+    """The error format as a response schema, for operations that return an error themselves (a 409 with both
+    versions, for example)."""
+
+    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 def error_body(status: int, code: str, message: str, fields: dict | None = None) -> dict:

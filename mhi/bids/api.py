@@ -18,7 +18,7 @@ from ninja.responses import Status as HttpStatus
 
 from mhi.accounts.selectors import user_admin_organisation_ids, user_is_coordinator
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.bids import reports, selectors, services, statements
 from mhi.bids.models import BidDocument
 from mhi.bids.schemas import (
@@ -33,7 +33,6 @@ from mhi.bids.schemas import (
     CommentOut,
     DeletedOut,
     DocumentOut,
-    ErrorOut,
     EventOut,
     MemberIn,
     MemberOut,

@@ -219,10 +219,6 @@ class TransitionIn(Schema):
     value_awarded: Decimal | None = Field(None, description="When moving to awarded")
 
 
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
-
-
 class DeletedOut(Schema):
     id: int
     deleted: bool

@@ -36,8 +36,8 @@ from mhi.bids.models import (
     Stage,
     StageChange,
 )
-from mhi.core.audit import audit_delete, audit_record, audit_save, audit_snapshot
-from mhi.core.errors import Conflict, DomainError, PermissionDenied
+from mhi.core.audit import audit_delete, audit_record, audit_save_or_refuse, audit_snapshot
+from mhi.core.errors import Conflict, DomainError, PermissionDenied, domain_error_from_validation
 from mhi.core.models import AuditEvent
 from mhi.directory.models import Affiliation, Organisation, Person
 from mhi.opportunities.models import money_words, themes_normalise, validate_themes
@@ -139,21 +139,8 @@ def _who(actor) -> str:
     return str(person) if person else actor.email
 
 
-def _domain_error(exc: ValidationError) -> DomainError:
-    """A model validation error as a DomainError naming its first field."""
-    if hasattr(exc, "error_dict"):
-        name, errors = next(iter(exc.error_dict.items()))
-        message = " ".join(m for e in errors for m in e.messages)
-        return DomainError(message, field=None if name == "__all__" else name)
-    return DomainError(" ".join(exc.messages))
-
-
 def _save(instance, *, actor, fields: dict | None = None, source: str = "") -> bool:
-    """audit_save, with model validation errors turned into a DomainError naming the field."""
-    try:
-        return audit_save(instance=instance, actor=_actor(actor), fields=fields, source=source)
-    except ValidationError as exc:
-        raise _domain_error(exc) from None
+    return audit_save_or_refuse(instance=instance, actor=actor, fields=fields, source=source)
 
 
 def _plain(value):
@@ -843,7 +830,7 @@ def document_upload(*, actor, bid: Bid, uploaded_file, description="") -> BidDoc
         try:
             document.full_clean()
         except ValidationError as exc:
-            raise _domain_error(exc) from None
+            raise domain_error_from_validation(exc) from None
         document.save()
         _audit_document(document, AuditEvent.Action.CREATE, actor=actor)
         _event(

@@ -67,3 +67,17 @@ class AuditedModelAdmin(CoordinatorModelAdmin):
         for obj in instances:
             audit_save(instance=obj, actor=request.user, source="admin")
         formset.save_m2m()
+
+
+class ViewOnlyAdmin(AuditedModelAdmin):
+    """Records that change only through their services (which check the rules across rows and send the emails):
+    the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

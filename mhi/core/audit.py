@@ -88,6 +88,20 @@ def audit_save(*, instance: models.Model, actor=None, source: str = "", fields: 
     return True
 
 
+def audit_save_or_refuse(*, instance: models.Model, actor=None, source: str = "", fields: dict | None = None) -> bool:
+    """audit_save for services: a model validation error becomes a DomainError naming the field, and an actor who
+    is not signed in (a command, a task) is recorded as nobody."""
+    from django.core.exceptions import ValidationError
+
+    from mhi.core.errors import domain_error_from_validation
+
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    try:
+        return audit_save(instance=instance, actor=actor, source=source, fields=fields)
+    except ValidationError as exc:
+        raise domain_error_from_validation(exc) from None
+
+
 def audit_delete(*, instance: models.Model, actor=None, source: str = "") -> None:
     before = audit_snapshot(instance)
     pk = instance.pk

@@ -40,3 +40,13 @@ class RowProblem:
 
     def as_dict(self) -> dict:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
+
+
+def domain_error_from_validation(exc) -> DomainError:
+    """A model's ValidationError as a DomainError with its first field's messages, naming that field (none for
+    errors of the whole record)."""
+    if hasattr(exc, "error_dict"):
+        name, errors = next(iter(exc.error_dict.items()))
+        message = " ".join(m for e in errors for m in e.messages)
+        return DomainError(message, field=None if name == "__all__" else name)
+    return DomainError(" ".join(exc.messages))

@@ -19,7 +19,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError
 from mhi.directory.selectors import organisation_id_for_slug
 from mhi.expertise.engine.embedding import embedder
@@ -324,10 +324,6 @@ class TeamProposalOut(Schema):
     created_by: str | None
     created_at: datetime.datetime
     url: str
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 def _member_out(member: TeamMember, covers: list[str]) -> dict:

@@ -4,7 +4,7 @@ Uniquip values are cleaned and checked as the catalogue's forms and imports do (
 from django import forms
 from django.contrib import admin
 
-from mhi.core.admin_site import AuditedModelAdmin, admin_site
+from mhi.core.admin_site import AuditedModelAdmin, ViewOnlyAdmin, admin_site
 from mhi.resources import services
 from mhi.resources.models import (
     Booking,
@@ -64,18 +64,7 @@ class InductionClassAdmin(AuditedModelAdmin):
     search_fields = ["name"]
 
 
-class ViewOnlyAdmin(AuditedModelAdmin):
-    """Bookings and waitlist entries change only through mhi.resources.booking, which checks overlaps, rules and
-    inductions and sends the emails: the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Bookings and waitlist entries change only through mhi.resources.booking (overlaps, rules, inductions, emails).
 
 
 @admin.register(Booking, site=admin_site)

@@ -23,7 +23,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.directory.models import Organisation
 from mhi.directory.selectors import organisation_id_for_slug
@@ -325,10 +325,6 @@ def resources_export(
         return [dict(zip(uniquip.COLUMNS, uniquip.uniquip_values(r), strict=True)) for r in resources]
     response["Content-Disposition"] = f'attachment; filename="{owner.slug}-uniquip.{format}"'
     return response
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 class ImportReportOut(Schema):

@@ -3,19 +3,8 @@ mhi.responses services, which keep every version, void approvals after an edit a
 
 from django.contrib import admin
 
-from mhi.core.admin_site import AuditedModelAdmin, admin_site
+from mhi.core.admin_site import ViewOnlyAdmin, admin_site
 from mhi.responses.models import Approval, Response
-
-
-class ViewOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Response, site=admin_site)

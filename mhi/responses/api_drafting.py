@@ -20,7 +20,7 @@ from ninja import Field, Query, Schema
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError
 from mhi.directory.models import Organisation
 from mhi.responses import access, drafting
@@ -29,10 +29,6 @@ from mhi.responses.models import Comment, Contribution, Question
 
 FROM_VERSION = Query(None, alias="from", description="Default: the version before `to`")
 TO_VERSION = Query(None, alias="to", description="Default: the current version")
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 class VersionSummaryOut(Schema):

@@ -11,16 +11,12 @@ from ninja import Query, Schema
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import Conflict
 from mhi.responses import access, export, library
 from mhi.responses.api_router import router
 from mhi.responses.models import Question, Response, ResponseStatus
 from mhi.responses.views_export import DOCX_TYPE, _download
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class AnswerTextOut(Schema):

@@ -14,15 +14,12 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
+from mhi.api.errors import ErrorOut
 from mhi.core.errors import DomainError, PermissionDenied
 from mhi.directory.models import Organisation
 from mhi.responses import access, signoff
 from mhi.responses.api_router import router
 from mhi.responses.models import Approval, Response
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class DecisionOut(Schema):

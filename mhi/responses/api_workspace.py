@@ -17,7 +17,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError, ImportFailed
 from mhi.opportunities.models import Opportunity
 from mhi.responses import access, question_import, workspace
@@ -27,10 +27,6 @@ from mhi.responses.models import Question, Response
 # Multipart parts that may be left out (made once: a call in an argument default would be made once anyway).
 OPTIONAL_FILE = File(None, description="A .docx or .csv file")
 OPTIONAL_TEXT = Form(None, description="The questions, one a line or numbered")
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class SignatoryOut(Schema):

@@ -40,7 +40,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import Http404
@@ -49,7 +48,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from mhi.core.audit import audit_record, audit_save, audit_snapshot
+from mhi.core.audit import audit_record, audit_save_or_refuse, audit_snapshot
 from mhi.core.errors import Conflict, DomainError, PermissionDenied
 from mhi.core.models import AuditEvent
 from mhi.directory.models import Organisation
@@ -266,11 +265,7 @@ def refuse_closed(response: Response) -> None:
 
 
 def _save(instance, *, user, fields: dict | None = None) -> bool:
-    try:
-        return audit_save(instance=instance, actor=user, source=SOURCE, fields=fields)
-    except ValidationError as exc:
-        name, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(messages[0], field=None if name == "__all__" else name) from exc
+    return audit_save_or_refuse(instance=instance, actor=user, source=SOURCE, fields=fields)
 
 
 def current_version(question: Question) -> AnswerVersion:

@@ -22,13 +22,12 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from mhi.accounts.models import Membership, Role
-from mhi.core.audit import audit_delete, audit_record, audit_save, audit_snapshot
+from mhi.core.audit import audit_delete, audit_record, audit_save_or_refuse, audit_snapshot
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.core.models import AuditEvent
 from mhi.directory.models import Organisation
@@ -276,11 +275,7 @@ def _notify_owner(*, question: Question, user) -> None:
 
 
 def _save(instance, *, user, fields: dict | None = None) -> bool:
-    try:
-        return audit_save(instance=instance, actor=user, source=SOURCE, fields=fields)
-    except ValidationError as exc:
-        name, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(f"{messages[0]}", field=None if name == "__all__" else name) from exc
+    return audit_save_or_refuse(instance=instance, actor=user, source=SOURCE, fields=fields)
 
 
 # --- responses ----------------------------------------------------------------------------------------------

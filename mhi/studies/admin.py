@@ -4,19 +4,8 @@ edited here as on their pages (audited); feasibility requests and recruitment ch
 
 from django.contrib import admin
 
-from mhi.core.admin_site import AuditedModelAdmin, admin_site
+from mhi.core.admin_site import AuditedModelAdmin, ViewOnlyAdmin, admin_site
 from mhi.studies.models import FeasibilityRequest, PrevalenceFigure, RecruitmentEntry, SiteProfile, Study
-
-
-class ViewOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SiteProfile, site=admin_site)

@@ -13,7 +13,7 @@ from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.studies import access, recruitment
 from mhi.studies.models import RecruitmentEntry, RecruitmentSource
@@ -21,10 +21,6 @@ from mhi.studies.models import RecruitmentEntry, RecruitmentSource
 router = Router(tags=["studies"], auth=REQUIRED_AUTH)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 class EntryOut(Schema):

@@ -13,7 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.directory.models import Organisation
 from mhi.studies import access, prevalence, reach, sites
@@ -135,10 +135,6 @@ class PrevalenceLoadOut(Schema):
     updated: int
     unchanged: int
     summary: str
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 class ReachOut(Schema):

@@ -16,7 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from mhi.api.auth import REQUIRED_AUTH
-from mhi.api.errors import error_body
+from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import DomainError, ImportFailed, PermissionDenied
 from mhi.studies import access, ctgov
 from mhi.studies import studies as services
@@ -117,10 +117,6 @@ class StudySiteIn(Schema):
     local_pi: str = ""
     target: int | None = None
     monthly_target: int | None = None
-
-
-class ErrorOut(Schema):
-    error: dict = Field(description='{"status", "code", "message", "fields"}')
 
 
 class SiteMatchOut(Schema):

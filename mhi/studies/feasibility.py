@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mhi.accounts.models import Membership
-from mhi.core.audit import audit_save
+from mhi.core.audit import audit_save_or_refuse
 from mhi.core.errors import DomainError, PermissionDenied
 from mhi.directory.models import Organisation
 from mhi.studies import access
@@ -120,19 +119,8 @@ def _url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def _domain_error(exc: ValidationError) -> DomainError:
-    if hasattr(exc, "error_dict"):
-        name, errors = next(iter(exc.error_dict.items()))
-        message = " ".join(m for e in errors for m in e.messages)
-        return DomainError(message, field=None if name == "__all__" else name)
-    return DomainError(" ".join(exc.messages))
-
-
 def _save(instance, *, user, fields: dict | None = None, source: str = "") -> bool:
-    try:
-        return audit_save(instance=instance, actor=_actor(user), fields=fields, source=source)
-    except ValidationError as exc:
-        raise _domain_error(exc) from None
+    return audit_save_or_refuse(instance=instance, actor=user, fields=fields, source=source)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -12,11 +12,10 @@ import decimal
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 
-from mhi.core.audit import audit_delete, audit_save
+from mhi.core.audit import audit_delete, audit_save_or_refuse
 from mhi.core.errors import Conflict, DomainError, PermissionDenied
 from mhi.directory.models import Organisation
 from mhi.studies import access
@@ -89,20 +88,8 @@ def _actor(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _domain_error(exc: ValidationError) -> DomainError:
-    """A model validation error as a DomainError naming its first field."""
-    if hasattr(exc, "error_dict"):
-        name, errors = next(iter(exc.error_dict.items()))
-        message = " ".join(m for e in errors for m in e.messages)
-        return DomainError(message, field=None if name == "__all__" else name)
-    return DomainError(" ".join(exc.messages))
-
-
 def _save(instance, *, actor, fields: dict | None = None, source: str = "") -> bool:
-    try:
-        return audit_save(instance=instance, actor=_actor(actor), fields=fields, source=source)
-    except ValidationError as exc:
-        raise _domain_error(exc) from None
+    return audit_save_or_refuse(instance=instance, actor=actor, fields=fields, source=source)
 
 
 def _require_manage(user, study: Study) -> None:
