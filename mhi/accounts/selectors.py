@@ -16,6 +16,11 @@ def memberships_of(user) -> list[Membership]:
     return cached
 
 
+def user_signed_in(user) -> bool:
+    """A signed-in user whose account is active."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
 def user_is_coordinator(user) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from mhi.accounts.models import Role
 from mhi.accounts.selectors import memberships_of, user_admin_organisation_ids, user_is_coordinator
+from mhi.accounts.selectors import user_signed_in as _signed_in
 from mhi.bids.models import (
     Bid,
     BidComment,
@@ -37,10 +38,6 @@ PARTNERSHIP_SCOPE = "partnership"
 def org_scope(organisation_id: int) -> str:
     """The CapPlace scope of an institution's places."""
     return f"org:{organisation_id}"
-
-
-def _signed_in(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
 def _team_q(user) -> Q:

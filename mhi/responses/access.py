@@ -18,11 +18,8 @@ from django.http import Http404
 
 from mhi.accounts.models import Role
 from mhi.accounts.selectors import memberships_of, user_is_coordinator
+from mhi.accounts.selectors import user_signed_in as signed_in  # the pages and API ask access.signed_in
 from mhi.responses.models import Question, Response, ResponseStatus, Signatory
-
-
-def signed_in(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
 def contributor_organisation_ids(user) -> set[int]:

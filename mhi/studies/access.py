@@ -19,6 +19,7 @@ from django.http import Http404
 
 from mhi.accounts.models import Role
 from mhi.accounts.selectors import memberships_of, user_admin_organisation_ids, user_is_coordinator
+from mhi.accounts.selectors import user_signed_in as signed_in  # the pages and API ask access.signed_in
 from mhi.directory.models import Organisation
 from mhi.studies.models import (
     SITE_KINDS,
@@ -30,10 +31,6 @@ from mhi.studies.models import (
 )
 
 SITE_ROLES = frozenset({Role.NHS_RD, Role.INSTITUTION_ADMIN})
-
-
-def signed_in(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
 def sites() -> QuerySet[Organisation]:

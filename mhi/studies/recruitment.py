@@ -49,6 +49,8 @@ from mhi.studies import access
 from mhi.studies.models import RecruitmentEntry, RecruitmentSource, Study, StudySite, StudySiteStatus
 
 GREEN_AT = Decimal("0.90")  # recruited / expected at or above: green
+# No site recruits this many in a month: a larger count is a typing slip (and would not fit the database's column).
+MAX_A_MONTH = 100_000
 AMBER_AT = Decimal("0.70")  # at or above (and under GREEN_AT): amber; under: red
 RECENT_MONTHS = 3
 ONE_PLACE = Decimal("0.1")
@@ -117,6 +119,8 @@ def _check_count(recruited) -> int:
         raise DomainError("Recruited must be a whole number.", field="recruited")
     if recruited < 0:
         raise DomainError("Recruited must be 0 or more.", field="recruited")
+    if recruited > MAX_A_MONTH:
+        raise DomainError(f"Recruited must be at most {MAX_A_MONTH:,} in a month at one site.", field="recruited")
     return recruited
 
 
@@ -851,6 +855,9 @@ def _row_count(row, columns, problems) -> int | None:
     number = int(value)
     if number < 0:
         problems.add(row, column, "Recruited must be 0 or more.")
+        return None
+    if number > MAX_A_MONTH:
+        problems.add(row, column, f"Recruited must be at most {MAX_A_MONTH:,} in a month at one site.")
         return None
     return number
 

@@ -74,6 +74,18 @@ def test_it_refuses_a_negative_count_and_writes_nothing(world, uhb_site):
     assert (RecruitmentEntry.objects.count(), _audits().count()) == (0, 0)
 
 
+def test_it_refuses_a_count_no_site_could_recruit_in_a_month(world, uhb_site):
+    with pytest.raises(DomainError) as refused:
+        recruitment.recruitment_record(
+            user=world.users["nhs_rd"], study_site=uhb_site, month=D(2026, 3, 1), recruited=100_001
+        )
+    assert (refused.value.message, refused.value.field) == (
+        "Recruited must be at most 100,000 in a month at one site.",
+        "recruited",
+    )
+    assert (RecruitmentEntry.objects.count(), _audits().count()) == (0, 0)
+
+
 def test_it_refuses_a_future_month_and_writes_nothing(world, uhb_site):
     with pytest.raises(DomainError) as refused:
         recruitment.recruitment_record(

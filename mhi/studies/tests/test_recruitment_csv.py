@@ -85,6 +85,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_row_named(world, study
         "RKB,March 2026,1,\n"
         "RKB,2026-04,lots,\n"
         "RKB,2026-05,1,NCT09999999\n"
+        "RKB,2026-06,3000000000,\n"
     )
     with pytest.raises(ImportFailed) as failed:
         _upload(world.users["coordinator"], study, text)
@@ -104,6 +105,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_row_named(world, study
         (10, "Month", "“March 2026” is not a month: use YYYY-MM (for example 2026-03), MM/YYYY or a date."),
         (11, "Recruited", "“lots” is not a whole number."),
         (12, "Study", "“NCT09999999” is not this study (NCT01234567)."),
+        (13, "Recruited", "Recruited must be at most 100,000 in a month at one site."),
     ]
     assert str(failed.value.problems[0]) == "edge.csv, row 3, column “Site Code”: No site has the ODS code “ZZZ”."
     assert list(RecruitmentEntry.objects.values_list("month", "recruited")) == [(D(2026, 1, 1), 5)]

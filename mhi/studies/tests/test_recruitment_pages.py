@@ -258,6 +258,11 @@ def test_the_api_answers_409_for_a_month_already_recorded(client, world, study, 
     [
         ({"site": "RRK", "month": "2026-05", "recruited": -3}, "recruited", "Recruited must be 0 or more."),
         (
+            {"site": "RRK", "month": "2026-05", "recruited": 10**12},
+            "recruited",
+            "Recruited must be at most 100,000 in a month at one site.",
+        ),
+        (
             {"site": "RRK", "month": "2026-07", "recruited": 3},
             "month",
             "July 2026 is in the future: recruitment can be recorded up to June 2026.",
