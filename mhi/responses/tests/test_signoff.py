@@ -320,6 +320,7 @@ def test_a_locked_response_refuses_edits_and_decisions():
     assert (perms.contribute, perms.edit_question_ids) == (False, frozenset())
     assert Approval.objects.filter(response=w.response, voided_at__isnull=True).count() == 3
     from mhi.responses import drafting
+
     question = Question.objects.get(pk=w.questions[0].pk)
     with pytest.raises(DomainError):
         drafting.answer_save(user=w.coordinator, question=question, text="Late change", base_version=1)
@@ -410,6 +411,7 @@ def test_signoff_state_names_leads_and_voided_decisions():
 
 def test_an_answer_saved_through_the_drafting_service_voids_the_approvals():
     from mhi.responses import drafting
+
     w = build()
     signoff.mark_final(user=w.coordinator, response=w.response)
     approve(w, "aston")
