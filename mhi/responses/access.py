@@ -60,6 +60,17 @@ def published_response(*, pk: int) -> Response:
     return response
 
 
+def exportable_response(*, user, pk: int) -> Response:
+    """The response if the user may export it: whoever may open its workspace, and everyone once it is
+    published. Http404 otherwise (a draft's address is not private, as a published one's exports are public)."""
+    response = Response.objects.filter(pk=pk).select_related("opportunity").first()
+    if response is not None and (
+        response.status == ResponseStatus.PUBLISHED or response_permissions(user=user, response=response).view
+    ):
+        return response
+    raise Http404("No such response.")
+
+
 def response_for(*, user, pk: int) -> Response:
     response = responses_visible_to(user=user).filter(pk=pk).first()
     if response is None:

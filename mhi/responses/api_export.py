@@ -15,8 +15,8 @@ from mhi.api.errors import ErrorOut, error_body
 from mhi.core.errors import Conflict
 from mhi.responses import access, export, library
 from mhi.responses.api_router import router
-from mhi.responses.models import Question, Response, ResponseStatus
-from mhi.responses.views_export import DOCX_TYPE, _download
+from mhi.responses.models import Question
+from mhi.responses.views_export import export_download
 
 
 class AnswerTextOut(Schema):
@@ -52,25 +52,10 @@ class ReusedOut(Schema):
     reused_from: int | None
 
 
-def _exportable(request, response_id: int) -> Response:
-    response = Response.objects.filter(pk=response_id).select_related("opportunity").first()
-    if response is not None and (
-        response.status == ResponseStatus.PUBLISHED
-        or access.response_permissions(user=request.user, response=response).view
-    ):
-        return response
-    raise Http404("No such response.")
-
-
 @router.get("/responses/{response_id}/export", auth=OPTIONAL_AUTH, summary="Export a response as DOCX or PDF")
 def response_export(request, response_id: int, format: str = Query("pdf", pattern="^(docx|pdf)$")):
     """The whole response with its cover page; DRAFT on every page until every partner has signed it off."""
-    response = _exportable(request, response_id)
-    if format == "docx":
-        content, data = export.export_docx(response)
-        return _download(content, content_type=DOCX_TYPE, filename=f"{data.stem}.docx", data=data)
-    content, data = export.export_pdf(response)
-    return _download(content, content_type="application/pdf", filename=f"{data.stem}.pdf", data=data)
+    return export_download(request, access.exportable_response(user=request.user, pk=response_id), format)
 
 
 @router.get(
@@ -83,7 +68,7 @@ def answer_text(request, question_id: int, format: str = Query("md", pattern="^(
     question = Question.objects.filter(pk=question_id).first()
     if question is None:
         raise Http404("No such question.")
-    response = _exportable(request, question.response_id)
+    response = access.exportable_response(user=request.user, pk=question.response_id)
     text = export.answer_markdown(question) if format == "md" else export.answer_plain(question)
     return {
         "question_id": question.pk,

@@ -13,25 +13,26 @@ from django.views.decorators.http import require_POST, require_safe
 
 from mhi.core import errors
 from mhi.responses import access, export, library
-from mhi.responses.models import Question, Response, ResponseStatus
+from mhi.responses.models import Question, Response
 from mhi.responses.trail import event_record
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _exportable(request, pk) -> Response:
-    """The response if the user may export it: workspace viewers, or anyone once it is published."""
-    response = Response.objects.filter(pk=pk).select_related("opportunity").first()
-    if response is None:
-        raise Http404("No such response.")
-    if response.status == ResponseStatus.PUBLISHED:
-        return response
-    if access.response_permissions(user=request.user, response=response).view:
-        return response
-    raise Http404("No such response.")
+def export_download(request, response: Response, fmt: str) -> HttpResponse:
+    """The response exported as `fmt` (docx or pdf), as an attachment that states its revision and hash in its
+    headers; a signed-in user's export is recorded in the trail. Pages and the API both answer with this."""
+    if fmt == "docx":
+        content, data = export.export_docx(response)
+        content_type = DOCX_TYPE
+    else:
+        content, data = export.export_pdf(response)
+        content_type = "application/pdf"
+    _record_export(request, response, data, fmt)
+    return _attachment(content, content_type=content_type, filename=f"{data.stem}.{fmt}", data=data)
 
 
-def _download(content: bytes, *, content_type: str, filename: str, data: export.ExportData) -> HttpResponse:
+def _attachment(content: bytes, *, content_type: str, filename: str, data: export.ExportData) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -56,18 +57,12 @@ def _record_export(request, response: Response, data: export.ExportData, fmt: st
 
 @require_safe
 def export_docx(request, pk):
-    response = _exportable(request, pk)
-    content, data = export.export_docx(response)
-    _record_export(request, response, data, "docx")
-    return _download(content, content_type=DOCX_TYPE, filename=f"{data.stem}.docx", data=data)
+    return export_download(request, access.exportable_response(user=request.user, pk=pk), "docx")
 
 
 @require_safe
 def export_pdf(request, pk):
-    response = _exportable(request, pk)
-    content, data = export.export_pdf(response)
-    _record_export(request, response, data, "pdf")
-    return _download(content, content_type="application/pdf", filename=f"{data.stem}.pdf", data=data)
+    return export_download(request, access.exportable_response(user=request.user, pk=pk), "pdf")
 
 
 @require_safe
@@ -78,7 +73,7 @@ def answer_text(request, pk, fmt):
     question = Question.objects.filter(pk=pk).select_related("response").first()
     if question is None:
         raise Http404("No such question.")
-    _exportable(request, question.response_id)
+    access.exportable_response(user=request.user, pk=question.response_id)
     if fmt == "md":
         body, content_type = export.answer_markdown(question), "text/markdown; charset=utf-8"
     else:

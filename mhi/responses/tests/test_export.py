@@ -251,6 +251,9 @@ def test_the_api_exports_and_gives_an_answer_as_text(client, response):
 
     assert pdf.status_code == 200 and pdf["X-MHI-SHA256"] == export.export_hash(response)
     assert bad.status_code == 422
+    assert list(ResponseEvent.objects.filter(response=response).values_list("summary", flat=True)) == [
+        "Exported as PDF (r2, draft)"
+    ]
     assert text.json() == {
         "question_id": q1.pk,
         "number": 1,
